@@ -1,0 +1,212 @@
+"""The canonical event (SPEC §1): every input, whatever its route, becomes one of these."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+IDENTIFIER_KINDS: tuple[str, ...] = ("line_user_id", "external_id", "email", "phone")
+"""Identifier kinds, strongest first: when two members claim one event, the first kind wins."""
+
+KNOWN_TYPES: frozenset[str] = frozenset(
+    {
+        "line.follow", "line.unfollow", "line.message", "line.postback",
+        "order.created", "order.cancelled", "profile.updated",
+        "tag.added", "tag.removed", "coupon.issued", "coupon.redeemed",
+        "email.opened", "email.clicked", "email.bounced", "email.complained",
+        "message.clicked", "unsubscribed",
+    }
+)  # fmt: skip
+
+_CUSTOM_TYPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$")
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class MemberRef(BaseModel):
+    """Any identifiers known for the member; at least one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    line_user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=16)
+    external_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value.lower()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        compact = re.sub(r"[\s()-]", "", value)
+        if not _PHONE.match(compact):
+            raise ValueError("phone must be E.164, e.g. +886912345678")
+        return compact
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> MemberRef:
+        if not self.identifiers():
+            raise ValueError(
+                "member needs at least one of line_user_id, external_id, email, phone"
+            )
+        return self
+
+    def identifiers(self) -> dict[str, str]:
+        """Known identifiers, strongest kind first."""
+        return {kind: v for kind in IDENTIFIER_KINDS if (v := getattr(self, kind)) is not None}
+
+
+# ---- typed `data` for the types the engine understands ------------------------------
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class OrderItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    sku: str = Field(min_length=1)
+    name: str | None = None
+    category: str | None = None
+    qty: int = Field(default=1, ge=0)
+    price: float = Field(default=0, ge=0)
+
+
+class OrderCreatedData(_Data):
+    order_id: str = Field(min_length=1)
+    total: float = Field(ge=0)
+    currency: str = "TWD"
+    items: list[OrderItem] = Field(default_factory=list)
+    referred_by: MemberRef | None = None
+
+
+class OrderCancelledData(_Data):
+    order_id: str = Field(min_length=1)
+
+
+class ConsentData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line: bool | None = None
+    email: bool | None = None
+    sms: bool | None = None
+
+
+class ProfileUpdatedData(_Data):
+    name: str | None = None
+    gender: str | None = None
+    birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    region: str | None = None
+    join_source: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    consent: ConsentData | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            datetime.strptime(value, "%Y-%m-%d")  # raises on 2026-02-30
+        return value
+
+
+class TagData(_Data):
+    tag: str = Field(min_length=1, max_length=100)
+
+
+class CouponIssuedData(_Data):
+    coupon_id: str = Field(min_length=1)
+    expires_at: AwareDatetime | None = None
+
+
+class CouponRedeemedData(_Data):
+    coupon_id: str = Field(min_length=1)
+
+
+class FollowData(_Data):
+    unblocked: bool = False
+
+
+class MessageData(_Data):
+    text: str = ""
+
+
+class PostbackData(_Data):
+    data: str
+
+
+class UnsubscribedData(_Data):
+    channel: Literal["line", "email", "sms", "all"] = "all"
+
+
+DATA_MODELS: dict[str, type[_Data]] = {
+    "order.created": OrderCreatedData,
+    "order.cancelled": OrderCancelledData,
+    "profile.updated": ProfileUpdatedData,
+    "tag.added": TagData,
+    "tag.removed": TagData,
+    "coupon.issued": CouponIssuedData,
+    "coupon.redeemed": CouponRedeemedData,
+    "line.follow": FollowData,
+    "line.message": MessageData,
+    "line.postback": PostbackData,
+    "unsubscribed": UnsubscribedData,
+}
+
+
+class CanonicalEvent(BaseModel):
+    """One thing that happened to one member."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=256)
+    type: str = Field(min_length=1, max_length=100)
+    time: AwareDatetime
+    member: MemberRef
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in KNOWN_TYPES and not _CUSTOM_TYPE.match(value):
+            raise ValueError(
+                f"unknown event type {value!r}: use a known type or a dotted custom type "
+                "such as appointment.completed"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _typed_data(self) -> CanonicalEvent:
+        model = DATA_MODELS.get(self.type)
+        if model is not None:
+            try:
+                parsed = model.model_validate(self.data)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"data.{where}: {first['msg']}") from None
+            self.data = parsed.model_dump(mode="json", exclude_none=True)
+        return self
+
+    @property
+    def is_custom(self) -> bool:
+        return self.type not in KNOWN_TYPES

@@ -1,0 +1,60 @@
+"""A member: one customer's profile, tags and purchase statistics (SPEC §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Stats(BaseModel):
+    """Order statistics kept up to date on every order (`days_since_last_order`, `rfm`
+    and `lifecycle` are derived at evaluation time, not stored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    order_count: int = 0
+    total_spent: float = 0
+    first_order_at: AwareDatetime | None = None
+    last_order_at: AwareDatetime | None = None
+    avg_order_value: float = 0
+    category_counts: dict[str, int] = Field(default_factory=dict)
+    sku_counts: dict[str, int] = Field(default_factory=dict)
+    favorite_sku: str | None = None
+    favorite_category: str | None = None
+    distinct_skus: int = 0
+    weekday_counts: dict[str, int] = Field(default_factory=dict)
+    top_weekday: str | None = None
+    referrals: int = 0
+
+
+class Member(BaseModel):
+    """The stored member. `profile` holds SPEC §2's `profile.*` attributes, including
+    reachability (`line_following`, `unsubscribed.<channel>`, `email_status`) and
+    `consent.<channel>`; `identifiers` mirrors the aliases that point at this member."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    member_id: str
+    profile: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    stats: Stats = Field(default_factory=Stats)
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    version: int = 0
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+    def has_tag(self, tag: str) -> bool:
+        return tag in self.tags
+
+    def context(self, now: datetime) -> dict[str, Any]:
+        """The member as conditions and templates see it (`profile`, `tags`, `stats`)."""
+        stats = self.stats.model_dump(mode="json")
+        if self.stats.last_order_at is not None:
+            stats["days_since_last_order"] = (now - self.stats.last_order_at).days
+        else:
+            stats["days_since_last_order"] = None
+        return {"profile": dict(self.profile), "tags": list(self.tags), "stats": stats}

@@ -1,0 +1,1 @@
+"""DynamoDB adapters: the only part of Kairos that talks to boto3 for data."""
