@@ -1,0 +1,40 @@
+"""`make bench`: run every stage's benchmark, print a table, write bench/results.json.
+
+Each stage is a module `bench/<stage>.py` exposing `run() -> dict[str, float]`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+STAGES = ("ingest", "sender", "evaluator")
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(STAGES)
+    results: dict[str, dict[str, float]] = {}
+    if RESULTS.exists():
+        results = json.loads(RESULTS.read_text())
+    for stage in wanted:
+        try:
+            module = importlib.import_module(f"bench.{stage}")
+        except ModuleNotFoundError:
+            print(f"{stage}: no benchmark yet", file=sys.stderr)
+            continue
+        results[stage] = module.run()
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    width = max((len(k) for figures in results.values() for k in figures), default=10)
+    print(f"{'stage':<10} {'figure':<{width}} value")
+    for stage, figures in results.items():
+        for name, value in figures.items():
+            print(f"{stage:<10} {name:<{width}} {value:,.3f}")
+    print(f"\nwritten to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
