@@ -1,0 +1,45 @@
+"""The send request: what the journey engine puts on a channel queue for the sender.
+
+Versioned (`v`) because messages outlive deployments: a sender must read every version
+still possibly in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+ChannelChoice = Literal["line", "email", "sms", "auto"]
+SEND_REQUEST_VERSION = 1
+
+
+def delivery_id_for(enrolment_id: str, step_id: str, visit: int) -> str:
+    """Deterministic: the same step of the same enrolment on the same visit (loops
+    revisit steps) always yields the same id, so a re-evaluation never double-sends."""
+    raw = f"{enrolment_id}|{step_id}|{visit}".encode()
+    return "d-" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+class SendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    v: Literal[1] = SEND_REQUEST_VERSION
+    delivery_id: str = Field(min_length=1, max_length=100)
+    member_id: str = Field(min_length=1)
+    journey: str
+    journey_version: str
+    step: str
+    enrolment_id: str
+    template: str
+    template_version: str
+    channel: ChannelChoice
+    fallback: list[Literal["line", "email", "sms"]] = Field(default_factory=list)
+    transactional: bool = False
+    trigger: dict[str, Any] = Field(default_factory=dict)
+    """The canonical event that started the enrolment (templates see it as `event`)."""
+    not_before: AwareDatetime | None = None
+    """Do not deliver before this time (sub-minute precision beyond SQS DelaySeconds)."""
+    requested_at: AwareDatetime
+    """The engine's "now" when the step ran: the sender's clock for caps and quotas."""
