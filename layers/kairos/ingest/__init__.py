@@ -1,0 +1,1 @@
+"""Ingest: turn LINE, shop and canonical inputs into events applied to member profiles."""

@@ -1,0 +1,60 @@
+"""Identity resolution: which member an event belongs to.
+
+Every identifier (LINE user id, external id, email, phone) is an alias item pointing at
+one member, created with a conditional write so it is unique. The strongest identifier
+already known decides the member; identifiers not yet known are linked to it. An
+identifier already linked to another member stays there (two existing members are never
+merged silently); the conflict is written to the timeline for a person to review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent, MemberRef
+
+
+def event_identifiers(event: CanonicalEvent) -> dict[str, str]:
+    """Identifiers the event names for its member, including an email or phone that a
+    `profile.updated` sets (setting them links them)."""
+    found = event.member.identifiers()
+    if event.type == "profile.updated":
+        extra = {k: event.data[k] for k in ("email", "phone") if event.data.get(k)}
+        if extra:
+            merged = {**extra, **found}
+            found = MemberRef.model_validate(merged).identifiers()
+    return found
+
+
+def referrer_identifiers(event: CanonicalEvent) -> dict[str, str]:
+    if event.type != "order.created" or not event.data.get("referred_by"):
+        return {}
+    return MemberRef.model_validate(event.data["referred_by"]).identifiers()
+
+
+def new_member_id(identifiers: dict[str, str]) -> str:
+    """Deterministic, so a replayed history yields the same ids."""
+    kind = next(k for k in IDENTIFIER_KINDS if k in identifiers)
+    digest = hashlib.sha256(f"{kind}:{identifiers[kind]}".encode()).hexdigest()
+    return f"m-{digest[:20]}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    member_id: str
+    is_new: bool
+    link: dict[str, str] = field(default_factory=dict)
+    """Identifiers to create aliases for (unknown until now)."""
+    conflicts: dict[str, str] = field(default_factory=dict)
+    """Identifier kind → the other member it already belongs to."""
+
+
+def resolve(identifiers: dict[str, str], known: dict[str, str]) -> Resolution:
+    """`known` maps identifier kind → member id for the aliases that exist."""
+    owner = next((known[k] for k in IDENTIFIER_KINDS if k in known), None)
+    link = {k: v for k, v in identifiers.items() if k not in known}
+    if owner is None:
+        return Resolution(member_id=new_member_id(identifiers), is_new=True, link=link)
+    conflicts = {k: m for k, m in known.items() if m != owner}
+    return Resolution(member_id=owner, is_new=False, link=link, conflicts=conflicts)
