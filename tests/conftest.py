@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from kairos.local.emulator import Emulator, start_emulator
+from kairos.local.stack import LocalStack, create_local_stack
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,11 @@ def tables(emulator: Emulator) -> dict[str, str]:
     """Fresh Kairos tables (logical id → physical name) under a unique prefix."""
     prefix = f"t{uuid.uuid4().hex[:10]}"
     return emulator.create_tables(prefix)
+
+
+@pytest.fixture
+def stack(emulator: Emulator) -> LocalStack:
+    """A fresh local Kairos stack (tables, secrets, queues) with this process pointed at it."""
+    local = create_local_stack(emulator, prefix=f"k{uuid.uuid4().hex[:10]}")
+    local.activate()
+    return local

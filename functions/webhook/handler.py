@@ -6,6 +6,7 @@ what to send; the table's stream takes it from here.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -39,8 +40,13 @@ def store() -> MemberRepository:
 
 def raw_body() -> bytes:
     event = app.current_event
-    body = event.decoded_body if event.is_base64_encoded else event.body
-    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    # Decode base64 ourselves: Powertools' decoded_body assumes UTF-8, and a non-UTF-8
+    # body must reach the parser as bytes to get its 400, not a crash.
+    raw = (
+        base64.b64decode(event.body or "")
+        if event.is_base64_encoded
+        else (event.body or "").encode()
+    )
     if len(raw) > config.max_body_bytes:
         raise BodyTooLarge(f"body is {len(raw)} bytes, the limit is {config.max_body_bytes}")
     return raw
@@ -63,7 +69,7 @@ def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
 def line_webhook() -> dict[str, Any]:
     body = raw_body()
     secret = line_secrets(config.line_secret_name)["channel_secret"]
-    signatures.verify_line(body, app.current_event.get_header_value("X-Line-Signature"), secret)
+    signatures.verify_line(body, app.current_event.headers.get("X-Line-Signature"), secret)
     return apply(line.parse_line_webhook(body))
 
 
@@ -71,11 +77,11 @@ def line_webhook() -> dict[str, Any]:
 def shop_orders() -> dict[str, Any]:
     body = raw_body()
     keys = webhook_secrets(config.webhook_secret_name)
-    shopify = app.current_event.get_header_value("X-Shopify-Hmac-Sha256")
+    shopify = app.current_event.headers.get("X-Shopify-Hmac-Sha256")
     if shopify is not None:
         signatures.verify_shopify(body, shopify, keys["shopify_hmac_key"])
         return apply([shop.parse_shopify_order(body)])
-    kairos_sig = app.current_event.get_header_value("X-Kairos-Signature")
+    kairos_sig = app.current_event.headers.get("X-Kairos-Signature")
     signatures.verify_kairos(body, kairos_sig, keys["hmac_key"])
     return apply([shop.parse_generic_order(body)])
 
@@ -85,7 +91,7 @@ def events() -> dict[str, Any]:
     body = raw_body()
     keys = webhook_secrets(config.webhook_secret_name)
     signatures.verify_kairos(
-        body, app.current_event.get_header_value("X-Kairos-Signature"), keys["hmac_key"]
+        body, app.current_event.headers.get("X-Kairos-Signature"), keys["hmac_key"]
     )
     return apply(shop.parse_canonical_events(body))
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from kairos.ingest.errors import InvalidBody
-from kairos.models.events import CanonicalEvent, MemberRef
+from kairos.models.events import CanonicalEvent, IsoTime, MemberRef
 
 
 def describe(exc: ValidationError, prefix: str = "") -> str:
@@ -48,7 +48,7 @@ class ShopOrder(BaseModel):
 
     order_id: str = Field(min_length=1, max_length=128)
     status: Literal["created", "cancelled"] = "created"
-    created_at: AwareDatetime
+    created_at: IsoTime
     customer: MemberRef
     total: float = Field(ge=0)
     currency: str = Field(default="TWD", min_length=3, max_length=3)

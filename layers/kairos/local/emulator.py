@@ -9,11 +9,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.server import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    ThreadedMotoServer,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 from kairos.store.schema import TABLES, create_table_request, table_name
 
@@ -85,10 +93,35 @@ class Emulator:
         self.server.stop()
 
 
+class _SerialApp:
+    """Handles one request at a time. moto's DynamoDB transactions are not atomic under
+    concurrent requests (they snapshot tables while another thread writes); AWS's are.
+    Serialising restores the guarantee the store relies on; boto3 callers still run
+    concurrently, so races between *clients* stay real."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class _SerialMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        app = _SerialApp(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 def start_emulator(port: int | None = None) -> Emulator:
     # werkzeug logs every request by default: noise for operators and tests alike.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     chosen = port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=chosen, verbose=False)
+    server = _SerialMotoServer(ip_address="127.0.0.1", port=chosen, verbose=False)
     server.start()
     return Emulator(server=server, port=chosen)

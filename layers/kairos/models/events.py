@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -28,6 +29,17 @@ KNOWN_TYPES: frozenset[str] = frozenset(
         "message.clicked", "unsubscribed",
     }
 )  # fmt: skip
+
+
+
+def _iso_string(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 time with offset, e.g. 2026-03-01T10:00:00+08:00")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+"""An ISO 8601 time with offset; numbers (epoch guesses) are refused, not reinterpreted."""
 
 _CUSTOM_TYPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -135,7 +147,7 @@ class TagData(_Data):
 
 class CouponIssuedData(_Data):
     coupon_id: str = Field(min_length=1)
-    expires_at: AwareDatetime | None = None
+    expires_at: IsoTime | None = None
 
 
 class CouponRedeemedData(_Data):
@@ -180,7 +192,7 @@ class CanonicalEvent(BaseModel):
 
     id: str = Field(min_length=1, max_length=256)
     type: str = Field(min_length=1, max_length=100)
-    time: AwareDatetime
+    time: IsoTime
     member: MemberRef
     data: dict[str, Any] = Field(default_factory=dict)
 

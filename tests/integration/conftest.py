@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import pytest
+
+from kairos.local.stack import LocalStack
+from kairos.store.members import MemberRepository
+from tests.builders import WebhookClient
+
+
+@pytest.fixture
+def webhook(stack: LocalStack) -> WebhookClient:
+    return WebhookClient(stack)
+
+
+@pytest.fixture
+def members(stack: LocalStack) -> MemberRepository:
+    return MemberRepository(stack.tables["main"], stack.client("dynamodb"))
