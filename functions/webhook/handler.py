@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from kairos.clock import from_epoch_ms
 from kairos.config import RuntimeConfig, brand_settings
 from kairos.ingest import line, shop, signatures
