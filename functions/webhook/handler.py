@@ -97,7 +97,7 @@ def events() -> dict[str, Any]:
     return apply(shop.parse_canonical_events(body))
 
 
-@app.exception_handler(IngestError)
+@app.exception_handler(IngestError)  # type: ignore[untyped-decorator]
 def bad_request(exc: IngestError) -> Response[Any]:
     logger.info("request refused", extra={"status": exc.status, "reason": type(exc).__name__})
     return Response(
@@ -107,7 +107,7 @@ def bad_request(exc: IngestError) -> Response[Any]:
     )
 
 
-@app.exception_handler(ConcurrentUpdateError)
+@app.exception_handler(ConcurrentUpdateError)  # type: ignore[untyped-decorator]
 def busy(exc: ConcurrentUpdateError) -> Response[Any]:
     # 503 makes LINE and shop platforms redeliver; the event marker keeps it exactly-once.
     return Response(

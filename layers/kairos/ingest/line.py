@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from kairos.clock import from_epoch_ms
 from kairos.ingest.errors import InvalidBody
-from kairos.models.events import CanonicalEvent
+from kairos.models.events import CanonicalEvent, MemberRef
 
 
 def _user_id(event: Any) -> str | None:
@@ -79,7 +79,7 @@ def parse_line_webhook(body: bytes) -> list[CanonicalEvent]:
                     id=f"line-{item['webhookEventId']}",
                     type=event_type,
                     time=from_epoch_ms(int(item["timestamp"])),
-                    member={"line_user_id": user_id},  # type: ignore[arg-type]
+                    member=MemberRef(line_user_id=user_id),
                     data=data,
                 )
             )

@@ -25,7 +25,7 @@ def delivery_id_for(enrolment_id: str, step_id: str, visit: int) -> str:
 class SendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    v: Literal[1] = SEND_REQUEST_VERSION
+    v: Literal[1] = 1
     delivery_id: str = Field(min_length=1, max_length=100)
     member_id: str = Field(min_length=1)
     journey: str

@@ -75,9 +75,9 @@ class Rfm(Strict):
     """Ascending thresholds: recency in days (fewer days scores higher), frequency in
     orders and monetary in total spent (more scores higher); four cut points give 1–5."""
 
-    recency_days: list[float] = Field(default_factory=lambda: [30, 60, 90, 180])
-    frequency: list[float] = Field(default_factory=lambda: [2, 3, 5, 8])
-    monetary: list[float] = Field(default_factory=lambda: [1000, 3000, 6000, 10000])
+    recency_days: list[float] = Field(default_factory=lambda: [30.0, 60.0, 90.0, 180.0])
+    frequency: list[float] = Field(default_factory=lambda: [2.0, 3.0, 5.0, 8.0])
+    monetary: list[float] = Field(default_factory=lambda: [1000.0, 3000.0, 6000.0, 10000.0])
 
     @field_validator("recency_days", "frequency", "monetary")
     @classmethod
@@ -103,11 +103,15 @@ def _default_lifecycle() -> list[LifecycleStage]:
     ]
 
 
+def _default_priority() -> list[Channel]:
+    return ["line", "email", "sms"]
+
+
 class Settings(Strict):
     timezone: str = "Asia/Taipei"
     quiet_hours: QuietHours | None = None
     frequency_cap: FrequencyCap | None = None
-    channel_priority: list[Channel] = Field(default_factory=lambda: ["line", "email", "sms"])
+    channel_priority: list[Channel] = Field(default_factory=_default_priority)
     channels: Channels = Field(default_factory=Channels)
     rfm: Rfm = Field(default_factory=Rfm)
     lifecycle: list[LifecycleStage] = Field(default_factory=_default_lifecycle)

@@ -43,7 +43,7 @@ def _from_decimals(value: Any) -> Any:
 
 def to_attr(value: Any) -> dict[str, Any]:
     """One Python value → one attribute value."""
-    result: dict[str, Any] = _serializer.serialize(_to_decimals(value))
+    result: dict[str, Any] = dict(_serializer.serialize(_to_decimals(value)))
     return result
 
 

@@ -89,7 +89,8 @@ class MemberRepository:
         timeline_ttl_days: int = 730,
     ) -> None:
         self.table = table
-        self.client = client or boto3.client("dynamodb")
+        # Low-level items throughout: typed as Any rather than fighting the stubs.
+        self.client: Any = client or boto3.client("dynamodb")
         self.event_ttl_days = event_ttl_days
         self.timeline_ttl_days = timeline_ttl_days
         self.usage = Usage()
@@ -132,7 +133,7 @@ class MemberRepository:
         if not item_keys:
             return {}
         unique = list(dict.fromkeys(item_keys))
-        request = {
+        request: Any = {
             self.table: {
                 "Keys": [{"pk": to_attr(pk), "sk": to_attr(sk)} for pk, sk in unique],
                 "ConsistentRead": True,

@@ -71,7 +71,11 @@ def create_table_request(prefix: str, table: TableDef) -> dict[str, object]:
             index_keys.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
             attrs.add(index.sort_key)
         gsis.append(
-            {"IndexName": index.name, "KeySchema": index_keys, "Projection": {"ProjectionType": "ALL"}}
+            {
+                "IndexName": index.name,
+                "KeySchema": index_keys,
+                "Projection": {"ProjectionType": "ALL"},
+            }
         )
     request: dict[str, object] = {
         "TableName": table_name(prefix, table),
