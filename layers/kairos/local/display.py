@@ -1,0 +1,50 @@
+"""Rich terminal views of members, for `kairos members show` and the demo."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from kairos.models.member import Member
+
+console = Console()
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def member_tables(member: Member, timeline: list[dict[str, Any]]) -> list[Table]:
+    profile = Table(title=f"Member {member.member_id}", show_header=False, title_justify="left")
+    profile.add_column("field", style="cyan")
+    profile.add_column("value")
+    for key in sorted(member.profile):
+        profile.add_row(f"profile.{key}", _value(member.profile[key]))
+    profile.add_row("tags", ", ".join(member.tags) or "—")
+
+    stats = Table(title="Purchase statistics", show_header=False, title_justify="left")
+    stats.add_column("field", style="cyan")
+    stats.add_column("value")
+    for key, value in member.stats.model_dump(mode="json").items():
+        if value not in (None, {}, 0, 0.0):
+            stats.add_row(f"stats.{key}", _value(value))
+    if not stats.row_count:
+        stats.add_row("stats", "no orders yet")
+
+    events = Table(title="Timeline", title_justify="left")
+    events.add_column("time (UTC)", style="dim")
+    events.add_column("what", style="green")
+    events.add_column("details")
+    for entry in timeline:
+        events.add_row(str(entry["time"])[:19], entry["kind"], _value(entry.get("data") or {}))
+    return [profile, stats, events]
+
+
+def print_member(member: Member, timeline: list[dict[str, Any]]) -> None:
+    for table in member_tables(member, timeline):
+        console.print(table)

@@ -1,0 +1,123 @@
+"""`kairos local`: the whole pipeline in real time on this machine.
+
+The embedded emulator holds the tables, secrets and queues; the local API serves the
+webhook routes; background pumps play Lambda's event source mappings (stream →
+evaluator, every-minute schedule → evaluator, queues → sender) for the functions that
+exist.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kairos.local.emulator import Emulator, start_emulator
+from kairos.local.functions import FUNCTIONS_DIR, invoke, load_function
+from kairos.local.http import LocalApi
+from kairos.local.pumps import QueuePump, StreamPump, schedule_event
+from kairos.local.stack import LocalStack, create_local_stack
+from kairos.observability import logger
+
+SESSION_FILE = Path(".kairos") / "local.json"
+
+
+def write_session(stack: LocalStack) -> None:
+    """Tell other `kairos` commands in this directory where the running stack is."""
+    SESSION_FILE.parent.mkdir(exist_ok=True)
+    SESSION_FILE.write_text(json.dumps(stack.environ(), indent=2))
+
+
+def read_session() -> dict[str, str] | None:
+    if not SESSION_FILE.exists():
+        return None
+    data: dict[str, str] = json.loads(SESSION_FILE.read_text())
+    return data
+
+
+def has_function(name: str) -> bool:
+    return (FUNCTIONS_DIR / name / "handler.py").exists()
+
+
+@dataclass
+class LocalRuntime:
+    emulator: Emulator
+    stack: LocalStack
+    api: LocalApi
+    extra_env: dict[str, str] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        project_dir: str | None,
+        port: int = 3000,
+        extra_env: dict[str, str] | None = None,
+        pumps: bool = True,
+    ) -> LocalRuntime:
+        emulator = start_emulator()
+        stack = create_local_stack(emulator, prefix="kairos", project_dir=project_dir)
+        stack.extra_env.update(extra_env or {})
+        api = LocalApi(port)
+        stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")
+        stack.activate()
+        for name in ("webhook", "evaluator", "sender"):
+            if has_function(name):
+                load_function(name, fresh=True)
+        runtime = cls(emulator=emulator, stack=stack, api=api.start())
+        write_session(stack)
+        if pumps:
+            runtime._start_pumps()
+        return runtime
+
+    def _loop(self, name: str, step: Any, idle_seconds: float) -> None:
+        def run() -> None:
+            while not self._stop.is_set():
+                try:
+                    busy = step()
+                except Exception:  # a pump must outlive one bad batch, as Lambda does
+                    logger.exception("local pump failed", extra={"pump": name})
+                    busy = 0
+                if not busy:
+                    self._stop.wait(idle_seconds)
+
+        thread = threading.Thread(target=run, name=f"pump-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _start_pumps(self) -> None:
+        if has_function("evaluator"):
+            stream = StreamPump(
+                self.stack.client("dynamodb"),
+                self.stack.client("dynamodbstreams"),
+                self.stack.tables["main"],
+                lambda event: invoke("evaluator", event),
+            )
+            self._loop("stream", stream.pump_once, 0.2)
+            last_minute: list[datetime] = []
+
+            def tick() -> int:
+                now = datetime.now(UTC).replace(second=0, microsecond=0)
+                if last_minute and last_minute[0] >= now:
+                    return 0
+                last_minute[:] = [now]
+                invoke("evaluator", schedule_event(now))
+                return 0
+
+            self._loop("schedule", tick, 1.0)
+        if has_function("sender"):
+            sqs = self.stack.client("sqs")
+            for channel, url in self.stack.queues.items():
+                queue = QueuePump(sqs, url, lambda event: invoke("sender", event))
+                self._loop(f"queue-{channel}", queue.pump_once, 0.2)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.api.stop()
+        self.emulator.stop()
