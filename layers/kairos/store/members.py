@@ -29,6 +29,7 @@ from kairos.ingest.statistics import OrderContribution
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 from kairos.store import keys
+from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.timeline import timeline_item
 
@@ -212,6 +213,10 @@ class MemberRepository:
             response = self.client.transact_write_items(
                 TransactItems=transact, ReturnConsumedCapacity="TOTAL"
             )
+            if not response.get("ConsumedCapacity"):
+                response["ConsumedCapacity"] = [
+                    {"TableName": self.table, "CapacityUnits": transaction_write_units(transact)}
+                ]
             self.usage.add(response, writes=True)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
