@@ -31,7 +31,6 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
-
 def _iso_string(value: Any) -> Any:
     if not isinstance(value, str | datetime):
         raise ValueError("must be an ISO 8601 time with offset, e.g. 2026-03-01T10:00:00+08:00")
@@ -78,9 +77,7 @@ class MemberRef(BaseModel):
     @model_validator(mode="after")
     def _at_least_one(self) -> MemberRef:
         if not self.identifiers():
-            raise ValueError(
-                "member needs at least one of line_user_id, external_id, email, phone"
-            )
+            raise ValueError("member needs at least one of line_user_id, external_id, email, phone")
         return self
 
     def identifiers(self) -> dict[str, str]:
