@@ -17,8 +17,9 @@ its access paths; keep both in step.
 | monthly quota     | QUOTA#<channel>#<YYYY-MM>       | QUOTA                       | messages consumed this calendar month (sender) |
 | journey version   | JOURNEY#<journey_id>            | V#<version>                 | immutable published definition (engine) |
 | enrolment         | MEMBER#<member_id>              | ENROL#<journey_id>#<enrolment_id> | state, step, version; gsi1 JOURNEY#<journey_id> / <step>#<member_id> |
-| due timer         | DUE#<yyyy-mm-ddThh:mm>#<shard>  | <iso due time>#<timer id>   | time-bucketed, write-sharded due index (engine) |
-| scheduler cursor  | CURSOR#scheduler                | CURSOR                      | last minute bucket fully processed (engine) |
+| due timer         | DUE#<yyyy-mm-ddThh>#<shard>     | <iso due time>#<timer id>   | time-bucketed (UTC hour), write-sharded due index (engine) |
+| due directory     | DUEMONTH#<yyyy-mm>              | DUEMONTH                    | string set of hour buckets that got timers that month (engine) |
+| scheduler cursor  | CURSOR#scheduler                | CURSOR                      | first hour bucket not yet fully processed (engine) |
 | step counters     | STATS#<journey_id>              | STEP#<step_id>              | entered, sent, delivered, ... (atomic ADD) |
 """
 
@@ -51,3 +52,66 @@ def member_id_from_pk(pk: str) -> str:
     if not pk.startswith("MEMBER#"):
         raise ValueError(f"not a member key: {pk}")
     return pk.removeprefix("MEMBER#")
+
+
+# ---- sender (kairos.store.deliveries, kairos.store.limits) ---------------------------
+
+FREQ_SK = "FREQ"
+DELIVERY_SK = "DELIVERY"
+LIMIT_SK = "LIMIT"
+QUOTA_SK = "QUOTA"
+
+
+def delivery_pk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"
+
+
+def limit_pk(endpoint: str, epoch_second: int) -> str:
+    """`endpoint` is a channel or a channel endpoint (`line.push`, `line.multicast`)."""
+    return f"LIMIT#{endpoint}#{epoch_second}"
+
+
+def quota_pk(channel: str, month: str) -> str:
+    """`month` is `YYYY-MM` in the brand's time zone."""
+    return f"QUOTA#{channel}#{month}"
+
+
+def stats_pk(journey_id: str) -> str:
+    return f"STATS#{journey_id}"
+
+
+def step_sk(step_id: str) -> str:
+    return f"STEP#{step_id}"
+
+
+# ---- journey engine (kairos.store.timers, kairos.store.enrolments) ------------------
+
+CURSOR_PK = "CURSOR#scheduler"
+CURSOR_SK = "CURSOR"
+
+
+def due_pk(hour_bucket: str, shard: int) -> str:
+    """`hour_bucket` is `YYYY-MM-DDTHH` in UTC."""
+    return f"DUE#{hour_bucket}#{shard}"
+
+
+def due_sk(iso_due: str, timer_id: str) -> str:
+    return f"{iso_due}#{timer_id}"
+
+
+def due_month_pk(month: str) -> str:
+    """Directory of the hour buckets that received timers in a UTC month (`YYYY-MM`), so a
+    scheduler catching up over weeks reads one item per month, not one query per hour."""
+    return f"DUEMONTH#{month}"
+
+
+def journey_pk(journey_id: str) -> str:
+    return f"JOURNEY#{journey_id}"
+
+
+def journey_version_sk(version: str) -> str:
+    return f"V#{version}"
+
+
+def enrolment_sk(journey_id: str, enrolment_id: str) -> str:
+    return f"ENROL#{journey_id}#{enrolment_id}"

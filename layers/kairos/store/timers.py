@@ -1,0 +1,207 @@
+"""The due index: every wait, date trigger and deferred send is a timer item here.
+
+Layout (keys.py): `DUE#<UTC hour>#<shard>` / `<iso due>#<timer id>`. Timers spread over
+`shards` partitions per hour so a burst of due timers does not make one hot partition;
+a month directory (`DUEMONTH#<yyyy-mm>`, a string set of hour buckets) lets a scheduler
+that was away for weeks — or the simulator jumping ahead — find the non-empty hours with
+one GetItem per month instead of one Query per hour.
+
+A tick at `now` (the scheduled event's time):
+1. GetItem the cursor: the first hour bucket not yet fully processed.
+2. The hours from the cursor to now's hour: enumerated when at most two days, otherwise
+   read from the month directories.
+3. Query each (hour, shard) with `sk <= now`: work is O(due timers), never O(members).
+4. The caller processes each timer and deletes it (`delete`); the cursor moves to now's
+   hour only when every earlier bucket was emptied, so a failed timer is retried at the
+   next tick and a missed tick is caught up, never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from kairos.clock import iso, utc
+from kairos.store import keys
+from kairos.store.codec import from_item, to_attr, to_item
+
+ENUMERATE_HOURS = 48
+
+
+def hour_bucket(moment: datetime) -> str:
+    return utc(moment).strftime("%Y-%m-%dT%H")
+
+
+def _bucket_time(bucket: str) -> datetime:
+    return datetime.strptime(bucket + "+0000", "%Y-%m-%dT%H%z")
+
+
+@dataclass(frozen=True)
+class Timer:
+    timer_id: str
+    """Deterministic (e.g. enrolment + step + visit), so writing it twice is harmless."""
+    due_at: datetime
+    kind: str
+    """`step` (an enrolment's wait ends), `date` (a yearly date trigger), `schedule`
+    (a cron trigger), `send` (a send deferred past quiet hours) ..."""
+    member_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    timer: Timer
+    pk: str
+    sk: str
+
+
+class DueIndex:
+    def __init__(self, table: str, client: Any | None = None, shards: int = 4) -> None:
+        self.table = table
+        self.client: Any = client or boto3.client("dynamodb")
+        self.shards = shards
+
+    def _shard(self, timer_id: str) -> int:
+        return int(hashlib.sha256(timer_id.encode()).hexdigest()[:8], 16) % self.shards
+
+    def item(self, timer: Timer) -> dict[str, Any]:
+        """The low-level item, for a caller that writes it inside its own transaction."""
+        bucket = hour_bucket(timer.due_at)
+        return to_item(
+            {
+                "pk": keys.due_pk(bucket, self._shard(timer.timer_id)),
+                "sk": keys.due_sk(iso(timer.due_at), timer.timer_id),
+                "timer_id": timer.timer_id,
+                "due_at": utc(timer.due_at).isoformat(),
+                "kind": timer.kind,
+                "member_id": timer.member_id,
+                "payload": timer.payload,
+            }
+        )
+
+    def directory_update(self, timer: Timer) -> dict[str, Any]:
+        """The Update (ADD to the month's set of hour buckets) that goes with `item`."""
+        bucket = hour_bucket(timer.due_at)
+        return {
+            "TableName": self.table,
+            "Key": {"pk": to_attr(keys.due_month_pk(bucket[:7])), "sk": to_attr("DUEMONTH")},
+            "UpdateExpression": "ADD buckets :b",
+            "ExpressionAttributeValues": {":b": {"SS": [bucket]}},
+        }
+
+    def put(self, timer: Timer) -> None:
+        self.client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": self.table, "Item": self.item(timer)}},
+                {"Update": self.directory_update(timer)},
+            ]
+        )
+
+    def delete(self, due: DueTimer) -> bool:
+        """Remove a processed timer; False if another tick already removed it."""
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key={"pk": to_attr(due.pk), "sk": to_attr(due.sk)},
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete_item(self, due: DueTimer) -> dict[str, Any]:
+        """The Delete for a caller's transaction (fails it if the timer is gone)."""
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": {"pk": to_attr(due.pk), "sk": to_attr(due.sk)},
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+
+    # ---- scheduler ------------------------------------------------------------------
+
+    def cursor(self) -> str | None:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": to_attr(keys.CURSOR_PK), "sk": to_attr(keys.CURSOR_SK)},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return str(from_item(item)["bucket"]) if item else None
+
+    def set_cursor(self, bucket: str) -> None:
+        # Never move backwards: two overlapping ticks must not undo each other.
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_item({"pk": keys.CURSOR_PK, "sk": keys.CURSOR_SK, "bucket": bucket}),
+                ConditionExpression="attribute_not_exists(pk) OR #b < :b",
+                ExpressionAttributeNames={"#b": "bucket"},
+                ExpressionAttributeValues={":b": to_attr(bucket)},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def buckets_to_visit(self, start: str | None, now: datetime) -> list[str]:
+        current = hour_bucket(now)
+        if start is None or start >= current:
+            return [current]
+        first = _bucket_time(start)
+        hours = int((_bucket_time(current) - first).total_seconds() // 3600)
+        if hours <= ENUMERATE_HOURS:
+            return [hour_bucket(first + timedelta(hours=h)) for h in range(hours + 1)]
+        months: list[str] = []
+        month = first.replace(day=1, hour=0)
+        while month <= _bucket_time(current):
+            months.append(month.strftime("%Y-%m"))
+            month = (month + timedelta(days=32)).replace(day=1)
+        listed: set[str] = set()
+        for m in months:
+            response = self.client.get_item(
+                TableName=self.table,
+                Key={"pk": to_attr(keys.due_month_pk(m)), "sk": to_attr("DUEMONTH")},
+                ConsistentRead=True,
+            )
+            item = response.get("Item")
+            if item:
+                listed.update(item["buckets"]["SS"])
+        return [*sorted(b for b in listed if start <= b < current), current]
+
+    def due(self, bucket: str, now: datetime, limit: int = 500) -> list[DueTimer]:
+        """Timers of one hour bucket due at or before `now`, oldest first."""
+        upper = iso(now) + "#\uffff"
+        found: list[DueTimer] = []
+        for shard in range(self.shards):
+            pk = keys.due_pk(bucket, shard)
+            kwargs: dict[str, Any] = {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk AND sk <= :now",
+                "ExpressionAttributeValues": {":pk": to_attr(pk), ":now": to_attr(upper)},
+                "ConsistentRead": True,
+                "Limit": limit,
+            }
+            while True:
+                response = self.client.query(**kwargs)
+                for raw in response.get("Items", []):
+                    values = from_item(raw)
+                    timer = Timer(
+                        timer_id=values["timer_id"],
+                        due_at=datetime.fromisoformat(values["due_at"]),
+                        kind=values["kind"],
+                        member_id=values.get("member_id"),
+                        payload=values.get("payload") or {},
+                    )
+                    found.append(DueTimer(timer=timer, pk=pk, sk=values["sk"]))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return sorted(found, key=lambda d: d.sk)

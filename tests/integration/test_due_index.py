@@ -1,0 +1,66 @@
+"""The due index: timers come back when due, never before, and catch-up skips nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from kairos.local.stack import LocalStack
+from kairos.store.timers import DueIndex, Timer, hour_bucket
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def index(stack: LocalStack) -> DueIndex:
+    return DueIndex(stack.tables["main"], stack.client("dynamodb"))
+
+
+def test_a_timer_is_due_only_from_its_time(stack: LocalStack) -> None:
+    due = index(stack)
+    due.put(Timer("t1", at("2026-03-01T09:00:00+08:00"), "step", "m-1", {"step": "wait-7"}))
+    bucket = hour_bucket(at("2026-03-01T09:00:00+08:00"))
+    assert due.due(bucket, at("2026-03-01T08:59:59+08:00")) == []
+    [found] = due.due(bucket, at("2026-03-01T09:00:00+08:00"))
+    assert (found.timer.timer_id, found.timer.payload) == ("t1", {"step": "wait-7"})
+
+
+def test_deleting_is_once(stack: LocalStack) -> None:
+    due = index(stack)
+    due.put(Timer("t1", at("2026-03-01T09:00:00+08:00"), "step"))
+    [found] = due.due(hour_bucket(found_time := at("2026-03-01T09:00:00+08:00")), found_time)
+    assert due.delete(found) is True
+    assert due.delete(found) is False
+
+
+def test_shards_spread_timers_and_all_come_back(stack: LocalStack) -> None:
+    due = index(stack)
+    base = at("2026-03-01T09:00:00+08:00")
+    for i in range(40):
+        due.put(Timer(f"t{i}", base + timedelta(seconds=i), "step"))
+    found = due.due(hour_bucket(base), base + timedelta(minutes=59))
+    assert sorted(f.timer.timer_id for f in found) == sorted(f"t{i}" for i in range(40))
+    assert len({f.pk for f in found}) == due.shards
+
+
+def test_catching_up_over_months_reads_the_directory(stack: LocalStack) -> None:
+    due = index(stack)
+    due.put(Timer("spring", at("2026-03-15T09:00:00+08:00"), "step"))
+    due.put(Timer("summer", at("2026-07-01T09:00:00+08:00"), "step"))
+    due.set_cursor(hour_bucket(at("2026-03-01T00:00:00+00:00")))
+    buckets = due.buckets_to_visit(due.cursor(), at("2026-08-01T00:00:00+00:00"))
+    # Only the two hours that hold timers, then the current hour: not ~3,600 hours.
+    assert buckets == ["2026-03-15T01", "2026-07-01T01", "2026-08-01T00"]
+
+
+def test_short_gaps_enumerate_every_hour(stack: LocalStack) -> None:
+    due = index(stack)
+    buckets = due.buckets_to_visit("2026-03-01T00", at("2026-03-01T03:30:00+00:00"))
+    assert buckets == ["2026-03-01T00", "2026-03-01T01", "2026-03-01T02", "2026-03-01T03"]
+
+
+def test_the_cursor_never_moves_backwards(stack: LocalStack) -> None:
+    due = index(stack)
+    due.set_cursor("2026-03-01T05")
+    due.set_cursor("2026-03-01T04")
+    assert due.cursor() == "2026-03-01T05"
