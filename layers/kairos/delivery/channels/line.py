@@ -1,0 +1,138 @@
+"""LINE Messaging API through line-bot-sdk v3: push and multicast.
+
+Every request carries `X-Line-Retry-Key`, derived from the delivery id (push) or the
+sorted delivery ids of a multicast, so a retry after a timeout is recognised by LINE:
+it answers 409 with `X-Line-Accepted-Request-Id` and sends nothing, and we record the
+earlier request as the one that delivered. The SDK's own retries are off: a retry is
+the sender's decision (backoff through the queue).
+
+`Configuration(host=…)` points the SDK at `KAIROS_LINE_API_ENDPOINT`: LINE in
+production, the fake LINE server locally and in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MulticastRequest,
+    PushMessageRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from kairos.delivery.channels.base import SendResult
+from kairos.delivery.model import DeliveryError, MonthlyLimit, Rejected, Throttled, Transient
+from kairos.delivery.templates import LineContent
+
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+_RETRY_KEY_NAMESPACE = uuid.UUID("5b0e8a7c-4f7e-4d8e-9c11-6b1f6a0f6a01")
+
+
+def retry_key(delivery_ids: Iterable[str]) -> str:
+    """A UUID that only depends on which deliveries a request carries."""
+    return str(uuid.uuid5(_RETRY_KEY_NAMESPACE, "|".join(sorted(delivery_ids))))
+
+
+class LineChannel:
+    def __init__(
+        self,
+        host: str,
+        token: Callable[[], str],
+        timeout: tuple[float, float] = (3.05, 10.0),
+        pool_size: int = 10,
+    ) -> None:
+        self.host = host.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self._lock = threading.Lock()
+        self._api: MessagingApi | None = None
+        self._api_token: str | None = None
+        self.calls: dict[str, int] = {"push": 0, "multicast": 0}
+
+    def _client(self) -> MessagingApi:
+        token = self._token()  # cached by the secrets layer; a rotation takes effect here
+        with self._lock:
+            if self._api is None or token != self._api_token:
+                configuration = Configuration(host=self.host, access_token=token)
+                configuration.retries = False
+                configuration.connection_pool_maxsize = self.pool_size
+                self._api = MessagingApi(ApiClient(configuration))
+                self._api_token = token
+            return self._api
+
+    def push(self, to: str, content: LineContent, retry_key: str) -> SendResult:
+        request = PushMessageRequest.from_dict({"to": to, "messages": content.messages})
+        self.calls["push"] += 1
+        try:
+            response = self._client().push_message_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            )
+        except ApiException as exc:
+            return _accepted_earlier(exc)
+        except Exception as exc:  # urllib3 timeouts and connection errors
+            raise Transient(f"LINE unreachable ({type(exc).__name__})", delay=2.0) from exc
+        sent = getattr(response.data, "sent_messages", None) or []
+        message_id = sent[0].id if sent else _header(response.headers, "X-Line-Request-Id")
+        return SendResult(provider_message_id=message_id)
+
+    def multicast(self, to: list[str], content: LineContent, retry_key: str) -> SendResult:
+        request = MulticastRequest.from_dict({"to": to, "messages": content.messages})
+        self.calls["multicast"] += 1
+        try:
+            response = self._client().multicast_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            )
+        except ApiException as exc:
+            return _accepted_earlier(exc)
+        except Exception as exc:
+            raise Transient(f"LINE unreachable ({type(exc).__name__})", delay=2.0) from exc
+        # Multicast answers `{}`: the request id is the only handle LINE gives.
+        return SendResult(provider_message_id=_header(response.headers, "X-Line-Request-Id"))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def _accepted_earlier(exc: ApiException) -> SendResult:
+    """409 after a retry is success; everything else is an error to classify."""
+    if exc.status == 409:
+        accepted = _header(exc.headers, "X-Line-Accepted-Request-Id")
+        if accepted:
+            return SendResult(provider_message_id=accepted, accepted_earlier=True)
+    raise classify(exc)
+
+
+def classify(exc: ApiException) -> DeliveryError:
+    status = int(exc.status or 0)
+    message = ""
+    try:
+        body = json.loads(exc.body or "{}")
+        message = str(body.get("message", ""))
+        details = body.get("details") or []
+        if details:
+            message += " " + "; ".join(
+                f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:3]
+            )
+    except (ValueError, AttributeError, TypeError):
+        pass
+    if status == 429:
+        if message.strip().startswith(MONTHLY_LIMIT_MESSAGE):
+            return MonthlyLimit("LINE monthly limit reached")
+        return Throttled("LINE 429", delay=1.0)
+    if status >= 500:
+        return Transient(f"LINE {status}", delay=2.0)
+    return Rejected(f"LINE {status}: {message.strip()[:200]}")

@@ -1,0 +1,82 @@
+"""The shared send-rate limiter: every sender invocation of a channel endpoint draws
+from one counter per wall-clock second in DynamoDB, so the sum across concurrent
+invocations stays at or under `rate_per_second`.
+
+Windows are aligned to epoch seconds (the fake LINE server counts the same way). One
+`ADD` per draw returns the new count; the caller gets what was left under the limit
+(`limit - (count - asked)`, clipped), so a draw never fails and never over-grants. A
+draw asks for all the sends the batch still has for that endpoint and keeps the spare
+tokens locally, but only for the window they were granted in: a token of second N is
+never spent in second N+1, which is what keeps every window at the fake under the rate.
+
+When the window is spent the limiter waits for the next one (bounded by `max_wait`),
+because giving the message back to SQS costs a receive and a second of latency; after
+that it raises `Throttled` and the message returns to the queue with backoff.
+
+Rates are real-world: the limiter reads the wall clock (injected, so tests can drive
+it), never the simulator's virtual clock.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kairos.delivery.model import Throttled
+
+
+class CounterStore(Protocol):
+    def take(self, endpoint: str, epoch_second: int, n: int, limit: int) -> int:
+        """Add `n` to the endpoint's counter for that second; return how many fit."""
+        ...
+
+
+@dataclass
+class _Pool:
+    second: int = -1
+    tokens: int = 0
+
+
+@dataclass
+class RateLimiter:
+    store: CounterStore
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    max_wait: float = 3.0
+    """Seconds one acquire may wait for a window before giving up (`Throttled`)."""
+    pools: dict[str, _Pool] = field(default_factory=dict)
+    draws: int = 0
+    """Counter requests made (for benchmarks)."""
+
+    def acquire(self, endpoint: str, rate: float, want: int = 1) -> None:
+        """Take one send of `endpoint`; `want` is how many this batch still needs (≥ 1)."""
+        limit = max(1, math.floor(rate))
+        pool = self.pools.setdefault(endpoint, _Pool())
+        deadline = self.clock() + self.max_wait
+        while True:
+            now = self.clock()
+            second = int(now)
+            if pool.second == second and pool.tokens > 0:
+                pool.tokens -= 1
+                return
+            if pool.second != second:
+                granted = self.store.take(endpoint, second, max(1, min(want, limit)), limit)
+                self.draws += 1
+                pool.second, pool.tokens = second, granted
+                if granted > 0:
+                    pool.tokens -= 1
+                    return
+            # This second is spent: wait for the next (a little jitter spreads the
+            # concurrent senders' first draws), unless that is past the deadline.
+            wake = second + 1 + random.uniform(0, 0.01)
+            if wake > deadline:
+                raise Throttled(f"rate limit {limit}/s on {endpoint}", delay=1.0)
+            self.sleep(max(0.0, wake - now))
+
+    def release_unused(self) -> None:
+        """Forget spare tokens (end of a batch); they were only good for their second."""
+        self.pools.clear()

@@ -1,0 +1,94 @@
+"""What the sender decides and records: the outcome of one delivery attempt, and the
+errors that tell the batch whether to retry, fall back or give up.
+
+An `Outcome` is also what the idempotency record stores, so a redelivered message gets
+back the first attempt's result instead of sending again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+ChannelName = Literal["line", "email", "sms"]
+Status = Literal["sent", "failed", "unreachable", "capped", "quota_exceeded", "deferred"]
+"""`deferred` only appears on the timeline (returned to the queue until `not_before`)."""
+CHANNELS: tuple[ChannelName, ...] = ("line", "email", "sms")
+EXCERPT_CHARS = 200
+"""The rendered text kept on the timeline (`kairos simulate` prints it); no more."""
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delivery_id: str
+    member_id: str
+    journey: str
+    step: str
+    template: str
+    enrolment_id: str
+    status: Status
+    time: AwareDatetime
+    channel: ChannelName | None = None
+    endpoint: str | None = None
+    """`push` or `multicast` for LINE."""
+    provider_message_id: str | None = None
+    reason: str | None = None
+    text: str | None = None
+    """The first EXCERPT_CHARS of the rendered LINE/SMS text or email subject."""
+    segments: int | None = None
+    """SMS segments billed."""
+
+
+def excerpt(text: str | None) -> str | None:
+    return None if text is None else text[:EXCERPT_CHARS]
+
+
+# ---- errors a channel or the limiter raises ------------------------------------------
+
+
+class DeliveryError(Exception):
+    """Base of everything the sender turns into an outcome or a retry."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(DeliveryError):
+    """Give the message back to the queue; it comes back after `delay` seconds.
+
+    `backoff=True` (throttling, 5xx, timeouts) lets the caller grow the delay with the
+    number of receives; `backoff=False` (a `not_before` in the future) uses it as is."""
+
+    def __init__(self, reason: str, delay: float = 1.0, backoff: bool = True) -> None:
+        super().__init__(reason)
+        self.delay = delay
+        self.backoff = backoff
+
+
+class Throttled(RetryLater):
+    """Our shared limiter or the provider said: too fast."""
+
+
+class Transient(RetryLater):
+    """5xx, a timeout, a dropped connection: the provider may or may not be fine."""
+
+
+class Rejected(DeliveryError):
+    """The provider refused this message for good (4xx other than 429)."""
+
+
+class MonthlyLimit(DeliveryError):
+    """The channel's monthly allowance is used up: try the next channel."""
+
+
+class RenderError(DeliveryError):
+    """The template could not be rendered or validated for this channel."""
+
+
+def outcome_time(now: datetime) -> datetime:
+    """Outcomes keep millisecond precision: they become sort keys on the timeline."""
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

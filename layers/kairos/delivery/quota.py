@@ -1,0 +1,61 @@
+"""The LINE monthly allowance (`channels.line.monthly_limit`), tracked per calendar
+month in the brand's time zone (`QUOTA#line#YYYY-MM`).
+
+A batch reserves its LINE recipients with one `ADD` before sending: transactional sends
+are always let through (and counted), non-transactional ones only while the month has
+room; what does not fit is handed back at once and those sends move to their next
+usable channel or end `quota_exceeded`. Reservations a batch did not use (duplicates,
+capped members, retries, failures) are handed back when the batch finishes. A crash in
+between leaves a reservation counted: the error is on the safe side.
+
+LINE's own answer "You have reached your monthly limit." marks the month exhausted, so
+later batches skip LINE without asking it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class QuotaStore(Protocol):
+    def add(self, channel: str, month: str, n: int) -> tuple[int, bool]:
+        """Add `n` (may be negative); return (new total, exhausted flag)."""
+        ...
+
+    def mark_exhausted(self, channel: str, month: str) -> None: ...
+
+
+def month_of(now: datetime, zone: ZoneInfo) -> str:
+    return now.astimezone(zone).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Reservation:
+    allowed_non_transactional: int
+    """How many of the batch's non-transactional sends fit this month."""
+    reserved: int
+    """What is counted for this batch after handing back the excess."""
+
+
+def reserve(
+    store: QuotaStore,
+    channel: str,
+    month: str,
+    limit: int,
+    transactional: int,
+    non_transactional: int,
+) -> Reservation:
+    wanted = transactional + non_transactional
+    if wanted == 0:
+        return Reservation(0, 0)
+    total, exhausted = store.add(channel, month, wanted)
+    before = total - wanted
+    room = 0 if exhausted else max(0, limit - before - transactional)
+    allowed = min(non_transactional, room)
+    excess = non_transactional - allowed
+    if excess:
+        store.add(channel, month, -excess)
+    return Reservation(allowed, wanted - excess)

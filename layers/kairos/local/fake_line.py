@@ -1,0 +1,340 @@
+"""A fake LINE Messaging API on 127.0.0.1 (real HTTP), for tests, `kairos local` and the
+simulator. line-bot-sdk talks to it through `Configuration(host=fake.url)`.
+
+It behaves like LINE where the sender depends on it:
+- `Authorization: Bearer <token>` or 401;
+- `POST /v2/bot/message/push` (`to`, `messages` 1–5) and `/v2/bot/message/multicast`
+  (`to` 1–500, `messages` 1–5), messages checked (text 1–5,000 characters, Flex via
+  line-bot-sdk's models) → 400 with LINE's error shape naming the property;
+- a per-endpoint requests-per-second limit over aligned one-second windows → 429
+  `{"message": "Too Many Requests"}`;
+- an optional monthly allowance (messages × recipients) → 429
+  `{"message": "You have reached your monthly limit."}`;
+- `X-Line-Retry-Key` (a UUID): a key already accepted → 409 with
+  `X-Line-Accepted-Request-Id` and nothing sent;
+- injected faults for tests: 5xx before accepting, or a slow answer after accepting
+  (the client times out although LINE sent the message).
+
+Everything accepted is recorded with its time, so a test can check delivery counts,
+duplicates, and that no one-second window went over the rate.
+
+    fake = start_fake_line(rate=500, token="t")
+    ... fake.url, fake.messages, fake.requests, fake.max_per_second("push") ...
+    fake.stop()
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from linebot.v3.messaging import FlexMessage
+
+Endpoint = Literal["push", "multicast"]
+PATHS: dict[str, Endpoint] = {
+    "/v2/bot/message/push": "push",
+    "/v2/bot/message/multicast": "multicast",
+}
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One message object to one recipient."""
+
+    to: str
+    message: dict[str, Any]
+    endpoint: Endpoint
+    time: float
+    request_id: str
+    retry_key: str | None
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    endpoint: Endpoint
+    time: float
+    recipients: int
+    request_id: str
+    retry_key: str | None
+
+
+@dataclass
+class Fault:
+    kind: Literal["error", "slow"]
+    status: int = 500
+    delay: float = 0.0
+    endpoint: Endpoint | None = None
+    remaining: int = 1
+
+
+@dataclass
+class FakeLine:
+    token: str
+    rates: dict[Endpoint, float | None]
+    monthly_limit: int | None = None
+    server: ThreadingHTTPServer | None = None
+    messages: list[Delivered] = field(default_factory=list)
+    requests: list[Accepted] = field(default_factory=list)
+    refused: Counter[int] = field(default_factory=Counter)
+    """Answers other than 200, by status."""
+    faults: list[Fault] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _windows: dict[tuple[Endpoint, int], int] = field(default_factory=dict)
+    _retry_keys: dict[str, str] = field(default_factory=dict)
+    _used: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(600_000_000_000_000))
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # ---- for tests -------------------------------------------------------------------
+
+    def inject_error(
+        self, status: int = 500, times: int = 1, endpoint: Endpoint | None = None
+    ) -> None:
+        """The next `times` requests answer `status` and send nothing."""
+        with self._lock:
+            self.faults.append(Fault("error", status=status, endpoint=endpoint, remaining=times))
+
+    def inject_slow(self, delay: float, times: int = 1, endpoint: Endpoint | None = None) -> None:
+        """The next `times` requests are accepted (sent!) but answered after `delay` s."""
+        with self._lock:
+            self.faults.append(Fault("slow", delay=delay, endpoint=endpoint, remaining=times))
+
+    def set_rate(self, endpoint: Endpoint, rate: float | None) -> None:
+        with self._lock:
+            self.rates[endpoint] = rate
+
+    def per_second(self, endpoint: Endpoint | None = None) -> Counter[int]:
+        """Accepted requests per aligned epoch second."""
+        with self._lock:
+            return Counter(
+                int(r.time) for r in self.requests if endpoint is None or r.endpoint == endpoint
+            )
+
+    def max_per_second(self, endpoint: Endpoint | None = None) -> int:
+        return max(self.per_second(endpoint).values(), default=0)
+
+    def windows_over(self, rate: float, endpoint: Endpoint | None = None) -> int:
+        return sum(1 for n in self.per_second(endpoint).values() if n > rate)
+
+    def recipients(self) -> Counter[str]:
+        """Messages received per user."""
+        with self._lock:
+            return Counter(m.to for m in self.messages)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.requests.clear()
+            self.refused.clear()
+            self.faults.clear()
+            self._windows.clear()
+            self._retry_keys.clear()
+            self._used = 0
+
+    # ---- the API ---------------------------------------------------------------------
+
+    def handle(
+        self, path: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], dict[str, Any], float]:
+        """(status, headers, json body, seconds to wait before answering)."""
+        request_id = str(uuid.uuid4())
+        out_headers = {"X-Line-Request-Id": request_id}
+        endpoint = PATHS.get(path)
+        if endpoint is None:
+            return 404, out_headers, {"message": "Not found"}, 0.0
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return (
+                401,
+                out_headers,
+                {
+                    "message": "Authentication failed. Confirm that the access token"
+                    " in the authorization header is valid."
+                },
+                0.0,
+            )
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return (
+                400,
+                out_headers,
+                {
+                    "message": "The request body has 1 error(s)",
+                    "details": [{"message": "Invalid JSON", "property": ""}],
+                },
+                0.0,
+            )
+        problems = _validate(endpoint, payload)
+        if problems:
+            return (
+                400,
+                out_headers,
+                {"message": f"The request body has {len(problems)} error(s)", "details": problems},
+                0.0,
+            )
+        retry_key = headers.get("X-Line-Retry-Key")
+        if retry_key is not None:
+            try:
+                uuid.UUID(retry_key)
+            except ValueError:
+                return (
+                    400,
+                    out_headers,
+                    {"message": "The value for the 'X-Line-Retry-Key' header is invalid"},
+                    0.0,
+                )
+        recipients = [payload["to"]] if endpoint == "push" else list(payload["to"])
+        with self._lock:
+            fault = self._take_fault(endpoint)
+            if fault is not None and fault.kind == "error":
+                return fault.status, out_headers, {"message": "Internal server error"}, 0.0
+            if retry_key is not None and retry_key in self._retry_keys:
+                out_headers["X-Line-Accepted-Request-Id"] = self._retry_keys[retry_key]
+                return 409, out_headers, {"message": "The retry key is already accepted"}, 0.0
+            now = time.time()
+            window = (endpoint, int(now))
+            rate = self.rates.get(endpoint)
+            if rate is not None and self._windows.get(window, 0) >= rate:
+                return 429, out_headers, {"message": "Too Many Requests"}, 0.0
+            if self.monthly_limit is not None and self._used + len(recipients) > self.monthly_limit:
+                return 429, out_headers, {"message": MONTHLY_LIMIT_MESSAGE}, 0.0
+            self._windows[window] = self._windows.get(window, 0) + 1
+            self._used += len(recipients)
+            if retry_key is not None:
+                self._retry_keys[retry_key] = request_id
+            self.requests.append(Accepted(endpoint, now, len(recipients), request_id, retry_key))
+            sent = []
+            for message in payload["messages"]:
+                message_id = str(next(self._ids))
+                sent.append({"id": message_id, "quoteToken": uuid.uuid4().hex})
+                for to in recipients:
+                    self.messages.append(
+                        Delivered(to, message, endpoint, now, request_id, retry_key, message_id)
+                    )
+        answer: dict[str, Any] = {"sentMessages": sent} if endpoint == "push" else {}
+        delay = fault.delay if fault is not None else 0.0
+        return 200, out_headers, answer, delay
+
+    def _take_fault(self, endpoint: Endpoint) -> Fault | None:
+        for fault in self.faults:
+            if fault.remaining > 0 and fault.endpoint in (None, endpoint):
+                fault.remaining -= 1
+                return fault
+        return None
+
+
+def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
+    problems: list[dict[str, str]] = []
+    if not isinstance(payload, dict):
+        return [{"message": "Must be an object", "property": ""}]
+    to = payload.get("to")
+    if endpoint == "push":
+        if not isinstance(to, str) or not to:
+            problems.append({"message": "Must be a non-empty string", "property": "to"})
+    elif (
+        not isinstance(to, list)
+        or not 1 <= len(to) <= 500
+        or not all(isinstance(t, str) and t for t in to)
+    ):
+        problems.append({"message": "Size must be between 1 and 500", "property": "to"})
+    messages = payload.get("messages")
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        problems.append({"message": "Size must be between 1 and 5", "property": "messages"})
+        return problems
+    for i, message in enumerate(messages):
+        prop = f"messages[{i}]"
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "text":
+            text = message.get("text")
+            if not isinstance(text, str) or not 1 <= len(text) <= 5000:
+                problems.append(
+                    {"message": "Length must be between 1 and 5000", "property": f"{prop}.text"}
+                )
+        elif kind == "flex":
+            try:
+                FlexMessage.from_dict(message)
+            except Exception as exc:
+                problems.append(
+                    {
+                        "message": f"Invalid flex message: {str(exc)[:200]}",
+                        "property": f"{prop}.contents",
+                    }
+                )
+        elif kind not in ("image", "video", "audio", "location", "sticker", "imagemap", "template"):
+            problems.append({"message": "Invalid message type", "property": f"{prop}.type"})
+    return problems
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        status, headers, answer, delay = self.server.fake.handle(self.path, self.headers, body)
+        if status != 200:
+            with self.server.fake._lock:
+                self.server.fake.refused[status] += 1
+        if delay:
+            time.sleep(delay)
+        data = json.dumps(answer).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a timeout test)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests and benchmarks send thousands of requests
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    fake: FakeLine
+
+
+def start_fake_line(
+    rate: float | None = None,
+    token: str = "kairos-dev-line-channel-token",
+    multicast_rate: float | None = None,
+    monthly_limit: int | None = None,
+    port: int = 0,
+) -> FakeLine:
+    """Serve a fake LINE API on 127.0.0.1 (`port=0`: a free one) in a daemon thread.
+
+    `rate` limits push requests per second, `multicast_rate` multicast requests (None:
+    unlimited); `monthly_limit` is the month's message allowance."""
+    fake = FakeLine(
+        token=token, rates={"push": rate, "multicast": multicast_rate}, monthly_limit=monthly_limit
+    )
+    server = _Server(("127.0.0.1", port), _Handler)
+    server.fake = fake
+    fake.server = server
+    threading.Thread(target=server.serve_forever, name="fake-line", daemon=True).start()
+    return fake
