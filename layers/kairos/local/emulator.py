@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -104,8 +105,10 @@ def _fast_transactions() -> None:
     import copy
     import types
 
-    from moto.dynamodb import models
+    from moto.dynamodb import models as ddb_models
     from moto.dynamodb.exceptions import TransactionCanceledException
+
+    models: Any = ddb_models  # moto's internals are not typed for export
 
     if getattr(models.DynamoDBBackend, "_kairos_fast", False):
         return
@@ -114,7 +117,7 @@ def _fast_transactions() -> None:
     def _deepcopy(value: Any, memo: Any = None) -> Any:
         return value if isinstance(value, models.Table) else copy.deepcopy(value, memo)
 
-    models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)  # type: ignore[attr-defined]
+    models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         errors: list[tuple[Any, Any, Any]] = []
@@ -143,8 +146,51 @@ def _fast_transactions() -> None:
             raise TransactionCanceledException(errors)
         original(self, transact_items)
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    models.DynamoDBBackend._kairos_fast = True  # type: ignore[attr-defined]
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+    models.DynamoDBBackend._kairos_fast = True
+
+
+def install_clock(clock: Callable[[], Any] | None) -> None:
+    """Run the emulator's clocks on `clock` (the simulator's virtual time): SQS delays
+    and visibility timeouts, and the stream records' ApproximateCreationDateTime, which
+    the evaluator takes as "now". `None` restores the wall clock."""
+    from moto.core import utils as core_utils
+    from moto.dynamodb.models import table as ddb_table
+    from moto.sqs import models as sqs_models
+
+    if clock is None:
+        sqs_models.unix_time = core_utils.unix_time  # type: ignore[attr-defined]
+        sqs_models.unix_time_millis = core_utils.unix_time_millis  # type: ignore[attr-defined]
+        ddb_table.utcnow = core_utils.utcnow  # type: ignore[attr-defined]
+        return
+
+    def unix_time(dt: Any = None) -> float:
+        return core_utils.unix_time(dt) if dt is not None else float(clock().timestamp())
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return core_utils.unix_time_millis(dt) if dt is not None else unix_time() * 1000
+
+    def utcnow() -> Any:
+        return clock().astimezone(UTC).replace(tzinfo=None)
+
+    sqs_models.unix_time = unix_time  # type: ignore[attr-defined]
+    sqs_models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+    ddb_table.utcnow = utcnow  # type: ignore[attr-defined]
+
+
+def queue_wakeups(queue_name: str) -> list[float]:
+    """Epoch seconds at which the named queue's invisible or delayed messages come back
+    (read from the in-process emulator, for the simulator's next jump)."""
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues.get(queue_name)
+    if queue is None:
+        return []
+    times = []
+    for message in queue._messages:
+        times.append(max(message.visible_at, message.delayed_until) / 1000)
+    return times
 
 
 class _SerialApp:

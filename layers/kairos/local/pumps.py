@@ -43,8 +43,11 @@ class StreamPump:
         invoke: Invoke,
         batch_size: int = 100,
         max_retries: int = 3,
+        observer: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.streams = streams
+        self.observer = observer
+        """Sees every record, before the profile filter (the simulator watches timers)."""
         self.invoke = invoke
         self.batch_size = batch_size
         self.max_retries = max_retries
@@ -71,6 +74,9 @@ class StreamPump:
             response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
             self.iterators[shard_id] = response.get("NextShardIterator")
             records = [self._lambda_record(r) for r in response.get("Records", [])]
+            if self.observer is not None:
+                for record in records:
+                    self.observer(record)
             records = [r for r in records if _is_profile(r)]
             if records:
                 self._deliver(records)

@@ -1,0 +1,64 @@
+"""`kairos simulate DIR --events EVENTS.jsonl --until TIME [--members CSV] [--out FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def _time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs an offset, e.g. +08:00")
+    return moment
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="run the whole pipeline in virtual time and list every delivery attempt",
+        description=(
+            "Applies EVENTS.jsonl in time order (ties keep file order) through the real "
+            "webhook, evaluator and sender on the embedded emulator, from the first event "
+            "to --until, and writes one JSON line per delivery attempt."
+        ),
+    )
+    parser.add_argument("project", metavar="DIR")
+    parser.add_argument("--events", required=True, type=Path, metavar="EVENTS.jsonl")
+    parser.add_argument("--until", required=True, type=_time, metavar="TIME")
+    parser.add_argument("--members", type=Path, metavar="MEMBERS.csv")
+    parser.add_argument("--out", type=Path, metavar="DELIVERIES.jsonl")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kairos.local.simulator import SimulationInputError, simulate, write_deliveries
+
+    for path in (args.events, args.members):
+        if path is not None and not path.exists():
+            print(f"{path}: no such file", file=sys.stderr)
+            return 1
+    try:
+        from kairos.project import ProjectError, load_project
+
+        load_project(args.project)
+    except ImportError:
+        pass
+    except ProjectError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        deliveries = simulate(args.project, args.events, args.until, args.members)
+    except SimulationInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    write_deliveries(deliveries, args.out)
+    if args.out is not None:
+        print(f"{len(deliveries)} delivery attempts written to {args.out}", file=sys.stderr)
+    return 0
