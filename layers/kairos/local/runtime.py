@@ -58,9 +58,12 @@ class LocalRuntime:
         port: int = 3000,
         extra_env: dict[str, str] | None = None,
         pumps: bool = True,
+        prefix: str = "kairos",
     ) -> LocalRuntime:
+        """`prefix` names the tables, secrets and queues; the emulator's state is
+        process-wide, so two runtimes in one process need different prefixes."""
         emulator = start_emulator()
-        stack = create_local_stack(emulator, prefix="kairos", project_dir=project_dir)
+        stack = create_local_stack(emulator, prefix=prefix, project_dir=project_dir)
         stack.extra_env.update(extra_env or {})
         api = LocalApi(port)
         stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")

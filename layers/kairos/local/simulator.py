@@ -15,6 +15,7 @@ import csv
 import heapq
 import json
 import math
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -147,7 +148,10 @@ class Simulation:
         clock = FixedClock(start)
         emulator = start_emulator()
         install_clock(clock)
-        stack = create_local_stack(emulator, prefix="sim", project_dir=project_dir)
+        # The emulator's state is process-wide: a unique prefix keeps runs apart.
+        stack = create_local_stack(
+            emulator, prefix=f"sim{uuid.uuid4().hex[:8]}", project_dir=project_dir
+        )
         sim = cls(project_dir=project_dir, emulator=emulator, stack=stack, clock=clock)
         sim._start_fakes()
         stack.activate()

@@ -1,0 +1,76 @@
+"""End to end through `kairos local`: real HTTP requests, the real handler, the emulator,
+and `kairos members show` reading the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kairos.cli import main
+from kairos.ingest.signatures import sign_kairos, sign_line
+from kairos.local.demo import post
+from kairos.local.runtime import LocalRuntime
+from tests.builders import follow, line_body, shop_order
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalRuntime]:
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    local = LocalRuntime.start(None, port=0, pumps=False, prefix=f"e2e{uuid.uuid4().hex[:8]}")
+    try:
+        yield local
+    finally:
+        local.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_signed_requests_over_http_make_members(
+    runtime: LocalRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api, secrets = runtime.api.url, runtime.stack.secrets
+    body = line_body(follow("U-e2e", "e2e-1"))
+    status, answer = post(
+        f"{api}/line/webhook",
+        body,
+        {"X-Line-Signature": sign_line(body, secrets.line_channel_secret)},
+    )
+    assert (status, answer["applied"]) == (200, 1)
+
+    order = json.dumps(
+        shop_order("E2E-1", {"line_user_id": "U-e2e", "email": "e2e@example.com"})
+    ).encode()
+    status, _ = post(
+        f"{api}/shop/orders",
+        order,
+        {"X-Kairos-Signature": sign_kairos(order, secrets.webhook_secret)},
+    )
+    assert status == 200
+
+    status, answer = post(f"{api}/events", b"{}", {"X-Kairos-Signature": "sha256=nope"})
+    assert status == 401
+
+    capsys.readouterr()
+    assert main(["members", "show", "--email", "e2e@example.com", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["member"]["profile"]["line_following"] is True
+    assert shown["member"]["stats"]["order_count"] == 1
+    assert [e["kind"] for e in shown["timeline"]] == ["line.follow", "order.created"]
+
+
+def test_unknown_routes_are_404(runtime: LocalRuntime) -> None:
+    status, _ = post(f"{runtime.api.url}/nowhere", b"{}", {})
+    assert status == 404
+
+
+def test_members_show_names_a_missing_member(
+    runtime: LocalRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["members", "show", "--line", "U-nobody"]) == 1
+    assert "no member with line_user_id U-nobody" in capsys.readouterr().err
