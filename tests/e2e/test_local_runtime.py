@@ -74,3 +74,34 @@ def test_members_show_names_a_missing_member(
 ) -> None:
     assert main(["members", "show", "--line", "U-nobody"]) == 1
     assert "no member with line_user_id U-nobody" in capsys.readouterr().err
+
+
+def test_members_import_then_export_round_trips(
+    runtime: LocalRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "members.csv"
+    source.write_text(
+        "line_user_id,email,name,gender,birthday,tags,consent_email\n"
+        "U-imp-1,imp1@example.com,林小美,female,1990-02-28,vip;likes-latte,true\n"
+        ",imp2@example.com,陳大文,male,,,\n",
+        encoding="utf-8",
+    )
+    assert main(["members", "import", str(source), "--at", "2026-03-01T10:00:00+08:00"]) == 0
+    assert "2 members" in capsys.readouterr().out
+    # Importing again changes nothing.
+    assert main(["members", "import", str(source), "--at", "2026-03-01T10:00:00+08:00"]) == 0
+    assert "0 changes applied" in capsys.readouterr().out
+
+    out = tmp_path / "export.csv"
+    assert main(["members", "export", "--out", str(out)]) == 0
+    exported = out.read_text(encoding="utf-8")
+    assert "U-imp-1,imp1@example.com" in exported
+    assert "likes-latte;vip" in exported
+    assert "林小美" in exported and "陳大文" in exported
+
+
+def test_members_import_names_the_bad_row(runtime: LocalRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("email,name\nnot-an-email,X\n", encoding="utf-8")
+    assert main(["members", "import", str(source)]) == 1
+    assert f"{source}:2: member.email" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -30,6 +31,29 @@ def register(subparsers: Any) -> None:
     show.add_argument("--json", action="store_true", help="print JSON instead of tables")
     show.add_argument("--limit", type=int, default=50, help="timeline entries (newest)")
     show.set_defaults(func=run_show)
+
+    load = actions.add_parser(
+        "import",
+        help="create or update members from a CSV file",
+        description=(
+            "Columns: line_user_id, email, phone, external_id (at least one per row), "
+            "tags (';'-separated), consent_line / consent_email / consent_sms, and any "
+            "other column as a profile attribute. Each row is applied as events, so an "
+            "import twice changes nothing, and journeys see imported members like others."
+        ),
+    )
+    load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument("--at", help="event time (ISO 8601 with offset; default: now)")
+    load.add_argument("--table", help="main table name")
+    load.set_defaults(func=run_import)
+
+    dump = actions.add_parser(
+        "export",
+        help="write every member as CSV (a full-table read: run it by hand, not on a schedule)",
+    )
+    dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    dump.add_argument("--table", help="main table name")
+    dump.set_defaults(func=run_export)
 
 
 def repository(table: str | None) -> Any:
@@ -74,4 +98,69 @@ def run_show(args: argparse.Namespace) -> int:
     from kairos.local.display import print_member
 
     print_member(member, timeline)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.ingest.service import ingest
+    from kairos.local.simulator import SimulationInputError, load_members
+
+    if not args.file.exists():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 1
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        print(f"--at {args.at}: needs an offset, e.g. +08:00", file=sys.stderr)
+        return 2
+    try:
+        events = load_members(args.file, at)
+    except SimulationInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    from kairos.config import RuntimeConfig, brand_settings
+
+    repo = repository(args.table)
+    results = ingest(events, repo, at, brand_settings(RuntimeConfig.from_env().project_dir).zone)
+    members = {r.member_id for r in results}
+    applied = sum(1 for r in results if r.status != "duplicate")
+    already = len(results) - applied
+    print(f"{len(members)} members, {applied} changes applied ({already} already there)")
+    return 0
+
+
+EXPORT_COLUMNS = ("member_id", "line_user_id", "email", "phone", "external_id")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import csv
+
+    repo = repository(args.table)
+    rows = []
+    attributes: set[str] = set()
+    for member in repo.scan_members():
+        row: dict[str, str] = {"member_id": member.member_id}
+        row.update({k: v for k, v in member.identifiers.items()})
+        for key, value in member.profile.items():
+            if key in EXPORT_COLUMNS or isinstance(value, dict | list):
+                continue
+            row[key] = str(value)
+            attributes.add(key)
+        for channel, agreed in (member.profile.get("consent") or {}).items():
+            row[f"consent_{channel}"] = "true" if agreed else "false"
+            attributes.add(f"consent_{channel}")
+        row["tags"] = ";".join(member.tags)
+        row["order_count"] = str(member.stats.order_count)
+        row["total_spent"] = str(member.stats.total_spent)
+        rows.append(row)
+    columns = [*EXPORT_COLUMNS, *sorted(attributes), "tags", "order_count", "total_spent"]
+    handle = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda r: r["member_id"]))
+    finally:
+        if args.out:
+            handle.close()
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,6 +129,22 @@ class MemberRepository:
             Limit=limit,
         )
         return [from_item(item) for item in reversed(response.get("Items", []))]
+
+    def scan_members(self) -> Iterator[Member]:
+        """Every member profile. A full-table read for `kairos members export`, run by a
+        person: never called from a function."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :profile",
+            "ExpressionAttributeValues": {":profile": to_attr(keys.PROFILE_SK)},
+        }
+        while True:
+            response = self.client.scan(**kwargs)
+            for item in response.get("Items", []):
+                yield member_from_item(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_get(self, item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         if not item_keys:
