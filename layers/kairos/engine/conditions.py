@@ -1,0 +1,419 @@
+"""Conditions (SPEC §3): compiled once when a project loads, evaluated many times.
+
+`compile_condition` checks every path and operator and reports *all* problems, each with
+the location inside the condition (`cases[0].when.all[1]`) and a reason; the compiled
+tree evaluates against a context dict (see `kairos.engine.derived.member_context`) and
+an injected "now".
+
+Semantics a marketer can rely on (also in docs/conditions.md):
+- A path that crosses a list (`event.data.items[].category`), or a field holding a list,
+  makes a comparison hold when it holds for *any* element.
+- `ne`, `not_in` and `ne_field` are the negations of `eq`, `in` and `eq_field`: on a list
+  they hold when *no* element matches ("no item is a mattress"), and on a missing field
+  they hold (a member without a gender is `ne: female`).
+- Every other comparison on a missing field is false; `exists: false` asks for absence
+  (missing, null or an empty list).
+- Numbers compare as numbers; two times (ISO strings or `YYYY-MM-DD`) compare as
+  instants; anything else compares only with its own type.
+- `contains`: membership for a list (`tags`), substring for text, key for a mapping.
+- `within_days: N`: the time is at most N days from now, before or after (a last order
+  in the past 30 days; a coupon expiring in the next 7). `older_than_days: N`: the time
+  is more than N days in the past.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kairos.engine.paths import MISSING, Scope, check_path, resolve
+from kairos.engine.timing import as_utc, parse_instant, wall_clock
+
+OPERATORS: tuple[str, ...] = (
+    "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "exists",
+    "starts_with", "within_days", "older_than_days", "eq_field", "ne_field",
+)  # fmt: skip
+COMBINATORS: tuple[str, ...] = ("all", "any", "not")
+_NEGATED = {"ne": "eq", "not_in": "in", "ne_field": "eq_field"}
+DAY = timedelta(days=1)
+UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    """Location inside the condition, e.g. `all[1]` ("" for the top)."""
+    reason: str
+
+
+class ConditionError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            "; ".join(f"{p.where}: {p.reason}" if p.where else p.reason for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a condition reads besides the context: now, and the brand zone (for
+    date-only values and calendar days)."""
+
+    now: datetime
+    tz: ZoneInfo = UTC_ZONE
+
+
+class Condition:
+    """A compiled condition."""
+
+    def holds(self, context: Mapping[str, Any], now: datetime, tz: ZoneInfo | None = None) -> bool:
+        return self.evaluate(context, Env(as_utc(now), tz or UTC_ZONE))
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        raise NotImplementedError
+
+    def paths(self) -> Iterable[str]:
+        """Every path this condition reads."""
+        raise NotImplementedError
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        """Instants at which the value may change with no event, only because time passed
+        (`within_days`, `older_than_days`, `stats.days_since_last_order`, RFM recency).
+        A superset is fine: a re-check that changes nothing is harmless."""
+        raise NotImplementedError
+
+    def next_change(
+        self, context: Mapping[str, Any], now: datetime, tz: ZoneInfo
+    ) -> datetime | None:
+        """The first of `change_points` strictly after now, or None: when to re-check."""
+        later = [p for p in self.change_points(context, tz) if p > as_utc(now)]
+        return min(later) if later else None
+
+
+@dataclass(frozen=True)
+class All(Condition):
+    parts: tuple[Condition, ...]
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        return all(p.evaluate(context, env) for p in self.parts)
+
+    def paths(self) -> Iterable[str]:
+        return [q for p in self.parts for q in p.paths()]
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        return [t for p in self.parts for t in p.change_points(context, tz)]
+
+
+@dataclass(frozen=True)
+class AnyOf(All):
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        return any(p.evaluate(context, env) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    part: Condition
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        return not self.part.evaluate(context, env)
+
+    def paths(self) -> Iterable[str]:
+        return self.part.paths()
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        return self.part.change_points(context, tz)
+
+
+class Always(Condition):
+    """The condition of a journey or trigger that gives none."""
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        return True
+
+    def paths(self) -> Iterable[str]:
+        return []
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        return []
+
+
+ALWAYS = Always()
+
+
+# ---- comparisons ------------------------------------------------------------------------
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if _number(a) and _number(b):
+        return float(a) == float(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _order(a: Any, b: Any, tz: ZoneInfo) -> int | None:
+    """-1, 0, 1 comparing a with b; None when they do not compare."""
+    if _number(a) and _number(b):
+        return int(a > b) - int(a < b)
+    if isinstance(a, str | datetime) and isinstance(b, str | datetime):
+        ta, tb = parse_instant(a, tz), parse_instant(b, tz)
+        if ta is not None and tb is not None:
+            return (ta > tb) - (ta < tb)
+        if isinstance(a, str) and isinstance(b, str):
+            return (a > b) - (a < b)
+    return None
+
+
+def _contains(value: Any, arg: Any) -> bool:
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_equal(v, arg) for v in value)
+    if isinstance(value, str):
+        return isinstance(arg, str) and arg in value
+    if isinstance(value, Mapping):
+        return arg in value
+    return False
+
+
+Test = Callable[[Any, Env], bool]
+
+
+def _single_test(op: str, arg: Any) -> Test:
+    """The positive test of one element against the operator's argument."""
+    if op == "eq":
+        return lambda v, env: _equal(v, arg)
+    if op in ("gt", "gte", "lt", "lte"):
+        accept = {"gt": (1,), "gte": (0, 1), "lt": (-1,), "lte": (-1, 0)}[op]
+        return lambda v, env: _order(v, arg, env.tz) in accept
+    if op == "in":
+        return lambda v, env: any(_equal(v, a) for a in arg)
+    if op == "contains":
+        return lambda v, env: _contains(v, arg)
+    if op == "starts_with":
+        return lambda v, env: isinstance(v, str) and v.startswith(arg)
+    if op == "within_days":
+        span = timedelta(days=arg)
+
+        def within(v: Any, env: Env) -> bool:
+            t = parse_instant(v, env.tz)
+            return t is not None and abs(env.now - t) <= span
+
+        return within
+    if op == "older_than_days":
+        span = timedelta(days=arg)
+
+        def older(v: Any, env: Env) -> bool:
+            t = parse_instant(v, env.tz)
+            return t is not None and env.now - t > span
+
+        return older
+    raise AssertionError(op)
+
+
+@dataclass(frozen=True)
+class Compare(Condition):
+    field: str
+    op: str
+    arg: Any
+    test: Test | None = None
+    """The positive element test (None for exists and the *_field operators)."""
+
+    def _elements(self, context: Mapping[str, Any]) -> list[Any]:
+        value, crossed = resolve(self.field, context)
+        if crossed:
+            return list(value)
+        if value is MISSING or value is None:
+            return []
+        if isinstance(value, list | tuple) and self.op not in ("contains", "exists"):
+            return list(value)
+        return [value]
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        elements = self._elements(context)
+        if self.op == "exists":
+            present = any(not (isinstance(e, list | tuple) and not e) for e in elements)
+            return present is bool(self.arg)
+        base = _NEGATED.get(self.op, self.op)
+        if base == "eq_field":
+            other_value, other_crossed = resolve(self.arg, context)
+            if other_crossed:
+                others = list(other_value)
+            elif other_value is MISSING or other_value is None:
+                others = []
+            else:
+                others = list(other_value) if isinstance(other_value, list) else [other_value]
+            positive = any(_equal(e, o) for e in elements for o in others)
+        else:
+            assert self.test is not None
+            positive = any(self.test(e, env) for e in elements)
+        return not positive if self.op in _NEGATED else positive
+
+    def paths(self) -> Iterable[str]:
+        return [self.field, self.arg] if self.op in ("eq_field", "ne_field") else [self.field]
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        points: list[datetime] = []
+        if self.op in ("within_days", "older_than_days"):
+            span = timedelta(days=self.arg)
+            for element in self._elements(context):
+                t = parse_instant(element, tz)
+                if t is not None:
+                    points += [t + span, t + span + timedelta(microseconds=1), t - span]
+        elif self.field == "stats.days_since_last_order" and _number(self.arg):
+            last = parse_instant(_stat(context, "last_order_at"), tz)
+            if last is not None:
+                day = last.astimezone(tz).date()
+                n = int(self.arg)
+                points += [wall_clock(day + k * DAY, 0, 0, tz) for k in (n, n + 1)]
+        elif self.field.startswith(("stats.rfm", "stats.lifecycle")):
+            points += [p for p in (parse_instant(v, tz) for v in _recheck(context)) if p]
+        return points
+
+
+def _stat(context: Mapping[str, Any], name: str) -> Any:
+    stats = context.get("stats")
+    return stats.get(name) if isinstance(stats, Mapping) else None
+
+
+def _recheck(context: Mapping[str, Any]) -> list[Any]:
+    """Instants at which derived statistics change (put there by member_context)."""
+    value = context.get("_recheck", [])
+    return list(value) if isinstance(value, list) else []
+
+
+# ---- compiling -----------------------------------------------------------------------------
+
+
+def _join(where: str, part: str) -> str:
+    if not where:
+        return part
+    return f"{where}{part}" if part.startswith("[") else f"{where}.{part}"
+
+
+def _check_arg(op: str, arg: Any, scope: Scope) -> str | None:
+    scalar = (str, int, float, bool, type(None))
+    if op in ("eq", "ne"):
+        if not isinstance(arg, scalar):
+            return f"{op} takes one value" + (
+                "; for several use in / not_in" if isinstance(arg, list) else ""
+            )
+    elif op in ("gt", "gte", "lt", "lte"):
+        if isinstance(arg, bool) or not isinstance(arg, int | float | str):
+            return f'{op} takes a number or a time (e.g. 1000 or "2026-03-01")'
+    elif op in ("in", "not_in"):
+        if not isinstance(arg, list) or not arg:
+            return f"{op} takes a non-empty list, e.g. [a, b]"
+        if not all(isinstance(a, scalar) for a in arg):
+            return f"{op} takes a list of plain values"
+    elif op == "contains":
+        if not isinstance(arg, scalar):
+            return "contains takes one value"
+    elif op == "exists":
+        if not isinstance(arg, bool):
+            return "exists takes true or false"
+    elif op == "starts_with":
+        if not isinstance(arg, str):
+            return "starts_with takes text"
+    elif op in ("within_days", "older_than_days"):
+        if isinstance(arg, bool) or not isinstance(arg, int | float) or arg < 0:
+            return f"{op} takes a number of days (0 or more)"
+    elif op in ("eq_field", "ne_field"):
+        reason = check_path(arg, scope)
+        if reason is not None:
+            return f"{op}: {reason}"
+    return None
+
+
+def compile_condition(raw: Any, scope: Scope, where: str = "") -> Condition:
+    """Compile a raw condition or raise `ConditionError` listing every problem."""
+    problems: list[Problem] = []
+    compiled = _compile(raw, scope, where, problems)
+    if problems:
+        raise ConditionError(problems)
+    return compiled
+
+
+def _compile(raw: Any, scope: Scope, where: str, problems: list[Problem]) -> Condition:
+    if not isinstance(raw, Mapping):
+        problems.append(
+            Problem(where, "a condition is a mapping: {field: PATH, OP: VALUE}, all, any or not")
+        )
+        return ALWAYS
+    keys = list(raw)
+    combinators = [k for k in keys if k in COMBINATORS]
+    if combinators:
+        if len(keys) != 1:
+            problems.append(
+                Problem(where, f"{combinators[0]} stands alone; put the other keys inside it")
+            )
+            return ALWAYS
+        key = combinators[0]
+        value = raw[key]
+        if key == "not":
+            return Not(_compile(value, scope, _join(where, "not"), problems))
+        if not isinstance(value, list) or not value:
+            problems.append(
+                Problem(_join(where, key), f"{key} takes a non-empty list of conditions")
+            )
+            return ALWAYS
+        parts = tuple(
+            _compile(v, scope, _join(_join(where, key), f"[{i}]"), problems)
+            for i, v in enumerate(value)
+        )
+        return All(parts) if key == "all" else AnyOf(parts)
+    if "field" not in raw:
+        unknown = [k for k in keys if k not in OPERATORS]
+        hint = f" (unknown key {unknown[0]!r})" if unknown else ""
+        problems.append(
+            Problem(where, f"a condition needs `field` and an operator, or all / any / not{hint}")
+        )
+        return ALWAYS
+    reason = check_path(raw["field"], scope)
+    if reason is not None:
+        problems.append(Problem(where, reason))
+    ops = [k for k in keys if k != "field"]
+    unknown = [k for k in ops if k not in OPERATORS]
+    for k in unknown:
+        close = difflib.get_close_matches(str(k), OPERATORS, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f"; use one of {' '.join(OPERATORS)}"
+        problems.append(Problem(where, f"unknown operator {k!r}{hint}"))
+    known = [k for k in ops if k in OPERATORS]
+    if not known and not unknown:
+        problems.append(Problem(where, f"{raw['field']}: give an operator, e.g. eq"))
+    if len(known) > 1:
+        problems.append(
+            Problem(where, f"one operator per condition (got {', '.join(known)}); combine with all")
+        )
+    if len(known) != 1 or reason is not None or unknown:
+        return ALWAYS
+    op = known[0]
+    arg_reason = _check_arg(op, raw[op], scope)
+    if arg_reason is not None:
+        problems.append(Problem(where, arg_reason))
+        return ALWAYS
+    base = _NEGATED.get(op, op)
+    test = None if base in ("exists", "eq_field") else _single_test(base, raw[op])
+    return Compare(field=raw["field"], op=op, arg=raw[op], test=test)
+
+
+def compile_optional(raw: Any, scope: Scope, where: str = "") -> Condition:
+    return ALWAYS if raw is None else compile_condition(raw, scope, where)
+
+
+__all__ = [
+    "ALWAYS",
+    "OPERATORS",
+    "Condition",
+    "ConditionError",
+    "Env",
+    "Problem",
+    "compile_condition",
+    "compile_optional",
+]
