@@ -1,8 +1,8 @@
 """The sender's test rig: a fresh local stack, the fake LINE server over real HTTP, the
 emulator's SES/SNS outbox, and the real sender handler fed from a real SQS queue.
 
-Imported by the other `test_sender_*` modules (`from … import rig  # noqa: F401`);
-it holds no tests itself.
+Each `test_sender_*` module makes its `rig` fixture with `make_rig`; this module holds
+no tests itself.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-import pytest
-
+from kairos.clock import FixedClock
 from kairos.local.emulator import Emulator
 from kairos.local.fake_line import FakeLine, start_fake_line
 from kairos.local.functions import LambdaContext, load_function
@@ -91,6 +90,7 @@ class Rig:
         )
 
     def member(self, member_id: str, **profile: Any) -> str:
+        profile = {k: v for k, v in profile.items() if v is not None}
         item = {
             "pk": keys.member_pk(member_id),
             "sk": keys.PROFILE_SK,
@@ -189,6 +189,8 @@ def make_rig(emulator: Emulator, *, line_rate: float | None = None, multicast_ra
         },
     )["QueueUrl"]
     handler = load_function("sender", fresh=True)
+    # The simulator's way in: a virtual clock, so caps and quotas see test time.
+    handler.clock = FixedClock(NOW)
     outbox = Outbox()
     outbox.mark()
     rig = Rig(stack, fake, outbox, handler, queue_url, dlq_url)
@@ -197,11 +199,6 @@ def make_rig(emulator: Emulator, *, line_rate: float | None = None, multicast_ra
         yield rig
     finally:
         fake.stop()
-
-
-@pytest.fixture
-def rig(emulator: Emulator) -> Iterator[Rig]:
-    yield from make_rig(emulator)
 
 
 def later(minutes: int) -> datetime:

@@ -39,6 +39,8 @@ class CounterStore(Protocol):
 class _Pool:
     second: int = -1
     tokens: int = 0
+    spent: bool = False
+    """The shared counter for `second` had nothing left at our last draw."""
 
 
 @dataclass
@@ -63,10 +65,11 @@ class RateLimiter:
             if pool.second == second and pool.tokens > 0:
                 pool.tokens -= 1
                 return
-            if pool.second != second:
-                granted = self.store.take(endpoint, second, max(1, min(want, limit)), limit)
+            if pool.second != second or not pool.spent:
+                asked = max(1, min(want, limit))
+                granted = self.store.take(endpoint, second, asked, limit)
                 self.draws += 1
-                pool.second, pool.tokens = second, granted
+                pool.second, pool.tokens, pool.spent = second, granted, granted < asked
                 if granted > 0:
                     pool.tokens -= 1
                     return
