@@ -71,7 +71,9 @@ class Condition:
     """A compiled condition."""
 
     def holds(self, context: Mapping[str, Any], now: datetime, tz: ZoneInfo | None = None) -> bool:
-        return self.evaluate(context, Env(as_utc(now), tz or UTC_ZONE))
+        """Evaluate at `now`; the zone defaults to the context's `_tz` (set by
+        member_context from the brand settings), else UTC."""
+        return self.evaluate(context, Env(as_utc(now), tz or context_zone(context)))
 
     def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
         raise NotImplementedError
@@ -142,6 +144,11 @@ class Always(Condition):
 
 
 ALWAYS = Always()
+
+
+def context_zone(context: Mapping[str, Any]) -> ZoneInfo:
+    name = context.get("_tz")
+    return ZoneInfo(name) if isinstance(name, str) else UTC_ZONE
 
 
 # ---- comparisons ------------------------------------------------------------------------

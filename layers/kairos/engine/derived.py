@@ -104,7 +104,7 @@ def member_context(
     SPEC §2 says for entry, steps and templates) and `steps` (engagement per send step).
 
     `_recheck` lists instants at which derived statistics change with time alone (RFM
-    recency boundaries); it is not a readable path, only a hint for re-evaluation.
+    recency boundaries) and `_tz` names the brand zone; neither is a readable path.
     """
     tz = settings.zone
     profile = dict(member.profile)
@@ -133,6 +133,7 @@ def member_context(
         "event": _as_dict(event) if event is not None else trigger_dict,
         "steps": {k: dict(v) for k, v in (steps or {}).items()},
         "_recheck": recheck,
+        "_tz": settings.timezone,
     }
     stats["lifecycle"] = lifecycle_stage(context, settings, now, tz)
     return context
