@@ -1,0 +1,156 @@
+"""Ingest: the webhook function and the public REST API in front of it.
+
+Every route is proxied to the one webhook function, which verifies signatures itself:
+LINE and shop platforms sign their requests, they cannot present IAM or Cognito
+credentials. Throttling caps what a flood (or a misbehaving platform) can cost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.constructs.function import FunctionDefaults, KairosFunction
+from infra.constructs.storage import grant_items
+from infra.nag import acknowledge
+from infra.project import MOUNT_POINT
+from kairos.store.schema import IDEMPOTENCY, MAIN
+
+ROUTES: tuple[tuple[str, str], ...] = (
+    ("POST", "line/webhook"),
+    ("POST", "shop/orders"),
+    ("POST", "events"),
+    ("GET", "t/{token}"),  # tracked-link redirect
+)
+
+
+class Ingest(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        stage_name: str,
+        code_dir: Path,
+        defaults: FunctionDefaults,
+        table: dynamodb.ITable,
+        idempotency_table: dynamodb.ITable,
+        line_secret: secretsmanager.ISecret,
+        webhook_secret: secretsmanager.ISecret,
+        event_ttl_days: int,
+        timeline_ttl_days: int,
+        rate_limit: int = 100,
+        burst_limit: int = 200,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.handler = KairosFunction(
+            self,
+            "Webhook",
+            name="webhook",
+            code_dir=code_dir,
+            defaults=defaults,
+            description="Kairos webhook: verify, validate and apply events to member profiles",
+            # Well inside LINE's and shop platforms' delivery timeouts.
+            timeout=Duration.seconds(10),
+            environment={
+                "KAIROS_TABLE": table.table_name,
+                "KAIROS_IDEMPOTENCY_TABLE": idempotency_table.table_name,
+                "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
+                "KAIROS_WEBHOOK_SECRET_NAME": webhook_secret.secret_name,
+                "KAIROS_EVENT_TTL_DAYS": str(event_ttl_days),
+                "KAIROS_TIMELINE_TTL_DAYS": str(timeline_ttl_days),
+                "KAIROS_PROJECT_DIR": MOUNT_POINT,
+            },
+        )
+        grant_items(self.handler.role, table, MAIN, write=True)
+        grant_items(self.handler.role, idempotency_table, IDEMPOTENCY, write=True)
+        line_secret.grant_read(self.handler.role)
+        webhook_secret.grant_read(self.handler.role)
+
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=name,
+            description="Kairos webhooks: LINE, shop orders, canonical events, tracked links",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # API Gateway needs an account-level role to write logs. It is shared by
+            # every API in the account and region, so it stays when this stack goes.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=stage_name,
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                # Request bodies carry personal data: never copy them into logs.
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+        )
+        integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
+        for method, path in ROUTES:
+            self.api.root.resource_for_path(path).add_method(method, integration)
+
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG2",
+            "Bodies are verified against their HMAC signature over the raw bytes and then "
+            "validated by the function, which answers 400 naming the field.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG4",
+            "Callers are LINE and shop platforms that sign requests (X-Line-Signature, "
+            "X-Shopify-Hmac-Sha256, X-Kairos-Signature) and cannot use IAM or Cognito; "
+            "the function rejects unsigned requests with 401. /t/ links are public by design.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-COG4",
+            "No end-user pool: webhook callers authenticate by request signature.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG3",
+            "WAF is left to the brand's account policy; stage throttling bounds abuse and "
+            "every unsigned request is refused before any write.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-IAM4",
+            "The account-level API Gateway logging role uses the AWS managed policy "
+            "AmazonAPIGatewayPushToCloudWatchLogs, which API Gateway requires.",
+            applies_to=[
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs"
+            ],
+        )
+
+    @property
+    def url(self) -> str:
+        """The stage's base URL, ending in '/'."""
+        return self.api.url

@@ -1,0 +1,171 @@
+"""Where a brand sees Kairos at work and hears when it is not: the alarm topic and the
+dashboard (functions, queues, dead letters, the API, and journey-step counters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.function import METRICS_NAMESPACE
+from infra.nag import acknowledge
+
+# Journey-step counters (ARCHITECTURE rule 5), emitted in namespace `Kairos` with
+# dimensions `journey` and `step`.
+STEP_COUNTERS = (
+    "Entered",
+    "Sent",
+    "Delivered",
+    "Failed",
+    "Opened",
+    "Clicked",
+    "Converted",
+    "Exited",
+)
+
+PERIOD = Duration.minutes(5)
+
+
+class AlarmTopic(Construct):
+    """The SNS topic every Kairos alarm notifies, optionally with an email subscription."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, email: str | None = None
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(self, "Topic", topic_name=name, enforce_ssl=True)
+        if email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        acknowledge(
+            self.topic,
+            "AwsSolutions-SNS2",
+            "CloudWatch alarms cannot publish to a topic under the AWS managed SNS key, "
+            "and alarm notifications carry alarm names only, no member data.",
+        )
+
+
+class Dashboard(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        api: apigw.RestApi,
+        functions: Mapping[str, lambda_.IFunction],
+        queues: Mapping[str, sqs.IQueue],
+        dead_letters: Mapping[str, sqs.IQueue],
+        stream_function: lambda_.IFunction,
+        step_counters: Sequence[str] = STEP_COUNTERS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=name, default_interval=Duration.hours(6)
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown="# Kairos\nWebhooks in → journeys → sends out. "
+                "Alarms: function errors and dead-letter queues.",
+                width=24,
+                height=1,
+            )
+        )
+        self.dashboard.add_widgets(
+            graph("API requests", [api.metric_count(period=PERIOD)]),
+            graph(
+                "API errors",
+                [api.metric_client_error(period=PERIOD), api.metric_server_error(period=PERIOD)],
+            ),
+            graph("API latency p99", [api.metric_latency(period=PERIOD, statistic="p99")]),
+            graph(
+                "Events received",
+                [_search('MetricName="EventsReceived"', "Sum", "events")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Function errors",
+                [fn.metric_errors(period=PERIOD, label=n) for n, fn in functions.items()],
+            ),
+            graph(
+                "Function duration p99",
+                [
+                    fn.metric_duration(period=PERIOD, statistic="p99", label=n)
+                    for n, fn in functions.items()
+                ],
+            ),
+            graph(
+                "Function throttles",
+                [fn.metric_throttles(period=PERIOD, label=n) for n, fn in functions.items()],
+            ),
+            graph(
+                "Stream lag (evaluator iterator age)",
+                [stream_function.metric("IteratorAge", period=PERIOD, statistic="Maximum")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                "Queue depth",
+                [
+                    q.metric_approximate_number_of_messages_visible(
+                        period=PERIOD, statistic="Maximum", label=c
+                    )
+                    for c, q in queues.items()
+                ],
+            ),
+            graph(
+                "Oldest message age (s)",
+                [
+                    q.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic="Maximum", label=c
+                    )
+                    for c, q in queues.items()
+                ],
+            ),
+            graph(
+                "Dead letters",
+                [
+                    q.metric_approximate_number_of_messages_visible(
+                        period=PERIOD, statistic="Maximum", label=c
+                    )
+                    for c, q in dead_letters.items()
+                ],
+            ),
+        )
+        # Journeys and steps are the brand's own, unknown at synth: search by dimension.
+        self.dashboard.add_widgets(
+            *(
+                graph(
+                    f"Journey steps: {counter}",
+                    [_search(f'MetricName="{counter}" journey step', "Sum", counter)],
+                    width=6,
+                )
+                for counter in step_counters
+            )
+        )
+
+
+def graph(
+    title: str, metrics: Sequence[cloudwatch.IMetric], width: int = 6
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(title=title, left=list(metrics), width=width, height=6)
+
+
+def _search(terms: str, statistic: str, label: str) -> cloudwatch.MathExpression:
+    return cloudwatch.MathExpression(
+        expression=(
+            f"SEARCH('Namespace=\"{METRICS_NAMESPACE}\" {terms}', "
+            f"'{statistic}', {int(PERIOD.to_seconds())})"
+        ),
+        label=label,
+        using_metrics={},
+        period=PERIOD,
+    )

@@ -1,0 +1,186 @@
+"""Delivery: one queue per channel (each with a DLQ and an alarm), the sender function
+with a bounded-concurrency event source per queue, and SES engagement events.
+
+Bounded consumer concurrency per channel is the first half of respecting provider
+quotas (the shared limiter in DynamoDB is the second). Email engagement (delivery, open,
+click, bounce, complaint) goes to the default EventBridge bus, where a rule can route
+it back into member timelines without a topic or subscription to manage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.function import FunctionDefaults, KairosFunction
+from infra.constructs.storage import grant_items
+from infra.nag import acknowledge
+from infra.project import MOUNT_POINT
+from kairos.store.schema import IDEMPOTENCY, MAIN
+
+CHANNELS = ("line", "email", "sms")
+
+# LINE's push endpoint takes far more than SES or SNS accounts start with.
+DEFAULT_MAX_CONCURRENCY: Mapping[str, int] = MappingProxyType({"line": 5, "email": 2, "sms": 2})
+
+# A message that fails this many receives is poison: it moves to the channel's DLQ.
+DEFAULT_MAX_RECEIVE_COUNT = 5
+
+TIMEOUT = Duration.seconds(30)
+
+ENGAGEMENT_EVENTS = (
+    ses.EmailSendingEvent.DELIVERY,
+    ses.EmailSendingEvent.OPEN,
+    ses.EmailSendingEvent.CLICK,
+    ses.EmailSendingEvent.BOUNCE,
+    ses.EmailSendingEvent.COMPLAINT,
+)
+
+
+class Sender(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        code_dir: Path,
+        defaults: FunctionDefaults,
+        table: dynamodb.ITable,
+        idempotency_table: dynamodb.ITable,
+        line_secret: secretsmanager.ISecret,
+        email_identity: str,
+        tracking_base_url: str,
+        alarm_topic: sns.ITopic,
+        max_concurrency: Mapping[str, int] = DEFAULT_MAX_CONCURRENCY,
+        max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
+        batch_size: int = 10,
+        timeout: Duration = TIMEOUT,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.configuration_set = ses.ConfigurationSet(
+            self, "EmailConfiguration", configuration_set_name=prefix
+        )
+        self.configuration_set.add_event_destination(
+            "Engagement",
+            destination=ses.EventDestination.event_bus(
+                # SES publishes only to the account's default bus.
+                events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+            ),
+            events=list(ENGAGEMENT_EVENTS),
+        )
+
+        self.handler = KairosFunction(
+            self,
+            "Function",
+            name="sender",
+            code_dir=code_dir,
+            defaults=defaults,
+            description="Kairos sender: render, route and send over LINE, SES and SNS SMS",
+            timeout=timeout,
+            environment={
+                "KAIROS_TABLE": table.table_name,
+                "KAIROS_IDEMPOTENCY_TABLE": idempotency_table.table_name,
+                "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
+                "KAIROS_SES_CONFIGURATION_SET": self.configuration_set.configuration_set_name,
+                "KAIROS_TRACKING_BASE_URL": tracking_base_url,
+                "KAIROS_PROJECT_DIR": MOUNT_POINT,
+            },
+        )
+        role = self.handler.role
+        grant_items(role, table, MAIN, write=True)
+        grant_items(role, idempotency_table, IDEMPOTENCY, write=True)
+        line_secret.grant_read(role)
+        self._grant_email(role, email_identity)
+        self._grant_sms(role)
+
+        self.queues: dict[str, sqs.Queue] = {}
+        self.dlqs: dict[str, sqs.Queue] = {}
+        for channel in CHANNELS:
+            dlq = sqs.Queue(
+                self,
+                f"{channel.capitalize()}Dlq",
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                retention_period=Duration.days(14),
+            )
+            queue = sqs.Queue(
+                self,
+                f"{channel.capitalize()}Queue",
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                # AWS's advice for Lambda consumers: six times the function timeout.
+                visibility_timeout=Duration.seconds(timeout.to_seconds() * 6),
+                retention_period=Duration.days(14),
+                dead_letter_queue=sqs.DeadLetterQueue(
+                    queue=dlq, max_receive_count=max_receive_count
+                ),
+            )
+            self.handler.function.add_event_source(
+                sources.SqsEventSource(
+                    queue,
+                    batch_size=batch_size,
+                    max_concurrency=max_concurrency[channel],
+                    report_batch_item_failures=True,
+                )
+            )
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{channel.capitalize()}DlqAlarm",
+                alarm_description=f"Kairos {channel} sends failed {max_receive_count} times "
+                "and wait in the dead-letter queue",
+                metric=dlq.metric_approximate_number_of_messages_visible(
+                    period=Duration.minutes(1), statistic="Maximum"
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+            self.queues[channel] = queue
+            self.dlqs[channel] = dlq
+
+    def _grant_email(self, role: iam.Role, email_identity: str) -> None:
+        """Send only as the brand's verified identity, only through our configuration set."""
+        stack = Stack.of(self)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    stack.format_arn(
+                        service="ses", resource="identity", resource_name=email_identity
+                    ),
+                    # SES also authorizes the configuration set named in the request.
+                    stack.format_arn(
+                        service="ses",
+                        resource="configuration-set",
+                        resource_name=self.configuration_set.configuration_set_name,
+                    ),
+                ],
+            )
+        )
+
+    def _grant_sms(self, role: iam.Role) -> None:
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "SMS is published straight to a phone number, which has no ARN: SNS requires "
+            "Resource '*' for sns:Publish to phone numbers. No topic is used.",
+            applies_to=["Resource::*"],
+        )
