@@ -1,0 +1,56 @@
+"""Context parameters: sensible defaults, clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+
+from infra.config import ConfigError, KairosConfig
+from infra.paths import ROOT
+from infra.project import ProjectError, load_project
+
+
+def config(**context: str) -> KairosConfig:
+    return KairosConfig.from_context(
+        App(context={f"kairos:{k}": v for k, v in context.items()}).node
+    )
+
+
+def test_defaults() -> None:
+    cfg = config()
+    assert (cfg.brand, cfg.stage) == ("demo", "dev")
+    assert cfg.stack_name == "Kairos-demo-dev"
+    assert cfg.prefix == "kairos-demo-dev"
+    assert cfg.line_secret_name == "kairos/demo/dev/line"
+    assert cfg.webhook_secret_name == "kairos/demo/dev/webhook"
+    assert cfg.project == ROOT / "examples"
+    assert cfg.email_identity == "shop.example"
+    assert cfg.alarm_email is None
+
+
+def test_one_stack_per_brand_and_stage() -> None:
+    cfg = config(brand="yuemeng", stage="prod")
+    assert cfg.stack_name == "Kairos-yuemeng-prod"
+    assert cfg.line_secret_name == "kairos/yuemeng/prod/line"
+
+
+@pytest.mark.parametrize("brand", ["Acme", "acme_shop", "", "-x", "a" * 40])
+def test_brand_must_be_usable_in_resource_names(brand: str) -> None:
+    if brand == "":
+        assert config(brand=brand).brand == "demo"  # empty means "use the default"
+        return
+    with pytest.raises(ConfigError, match="kairos:brand"):
+        config(brand=brand)
+
+
+def test_ttl_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="kairos:eventTtlDays"):
+        config(eventTtlDays="0")
+
+
+def test_load_project_refuses_a_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="not a directory"):
+        load_project(tmp_path / "nope")
+    assert load_project(tmp_path) == tmp_path.resolve()
