@@ -45,6 +45,8 @@ class KairosStack(Stack):
                 self._layer("Project", *stage_project(project)),
             ],
             alarm_topic=alarms.topic,
+            # Every function that writes timeline entries keeps them this long.
+            environment={"KAIROS_TIMELINE_TTL_DAYS": str(config.timeline_ttl_days)},
         )
         line_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "LineSecret", config.line_secret_name
@@ -65,7 +67,6 @@ class KairosStack(Stack):
             line_secret=line_secret,
             webhook_secret=webhook_secret,
             event_ttl_days=config.event_ttl_days,
-            timeline_ttl_days=config.timeline_ttl_days,
         )
         sender = Sender(
             self,
@@ -76,6 +77,7 @@ class KairosStack(Stack):
             table=storage.main,
             idempotency_table=storage.idempotency,
             line_secret=line_secret,
+            webhook_secret=webhook_secret,
             email_identity=config.email_identity,
             tracking_base_url=f"{ingest.url}t/",
             alarm_topic=alarms.topic,

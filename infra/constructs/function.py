@@ -55,6 +55,9 @@ class KairosFunction(Construct):
         memory_size: int = 512,
     ) -> None:
         super().__init__(scope, construct_id)
+        if not (code_dir / "handler.py").is_file():
+            # Deploying a function without its handler would only fail at run time.
+            raise FileNotFoundError(f"{code_dir / 'handler.py'} is missing: no {name} handler")
         self.log_group = logs.LogGroup(
             self,
             "Logs",

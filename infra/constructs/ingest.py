@@ -45,7 +45,6 @@ class Ingest(Construct):
         line_secret: secretsmanager.ISecret,
         webhook_secret: secretsmanager.ISecret,
         event_ttl_days: int,
-        timeline_ttl_days: int,
         rate_limit: int = 100,
         burst_limit: int = 200,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -66,7 +65,6 @@ class Ingest(Construct):
                 "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
                 "KAIROS_WEBHOOK_SECRET_NAME": webhook_secret.secret_name,
                 "KAIROS_EVENT_TTL_DAYS": str(event_ttl_days),
-                "KAIROS_TIMELINE_TTL_DAYS": str(timeline_ttl_days),
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
             },
         )

@@ -39,6 +39,7 @@ def test_function_has_powertools_settings(template: Template, name: str) -> None
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
     assert env["KAIROS_PROJECT_DIR"] == MOUNT_POINT
+    assert env["KAIROS_TIMELINE_TTL_DAYS"] == "730"
 
 
 @pytest.mark.parametrize("name", FUNCTION_NAMES)
@@ -74,6 +75,7 @@ def test_evaluator_environment(template: Template) -> None:
 def test_sender_environment(template: Template) -> None:
     env = function_env(template, "sender")
     assert env["KAIROS_LINE_SECRET_NAME"] == "acme/line"
+    assert env["KAIROS_WEBHOOK_SECRET_NAME"] == "acme/webhook"
     assert env["KAIROS_SES_CONFIGURATION_SET"] == {
         "Ref": next(iter(resources(template, "AWS::SES::ConfigurationSet")))
     }

@@ -71,7 +71,11 @@ def test_evaluator_enqueues_but_never_talks_to_a_channel(template: Template) -> 
 
 @pytest.mark.parametrize(
     ("name", "secrets"),
-    [("webhook", {"acme/line", "acme/webhook"}), ("sender", {"acme/line"}), ("evaluator", set())],
+    [
+        ("webhook", {"acme/line", "acme/webhook"}),
+        ("sender", {"acme/line", "acme/webhook"}),
+        ("evaluator", set()),
+    ],
 )
 def test_functions_read_only_their_secrets(
     template: Template, name: str, secrets: set[str]
