@@ -140,6 +140,19 @@ class Dashboard(Construct):
                 ],
             ),
         )
+        self.dashboard.add_widgets(
+            graph(
+                "Deliveries by outcome",
+                # The sender's Delivery_<status> counters (sent, failed, capped, ...).
+                [_search("Delivery", "Sum", "deliveries")],
+                width=12,
+            ),
+            graph(
+                "Sends returned for retry (throttled)",
+                [_search('MetricName="Retried"', "Sum", "retried")],
+                width=12,
+            ),
+        )
         # Journeys and steps are the brand's own, unknown at synth: search by dimension.
         self.dashboard.add_widgets(
             *(

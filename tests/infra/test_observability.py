@@ -1,0 +1,47 @@
+"""The dashboard shows the pipeline end to end; alarms reach people."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Template
+
+from tests.infra.conftest import queue_ids, resources
+
+
+def dashboard_body(template: Template) -> str:
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    return json.dumps(dashboard["Properties"]["DashboardBody"])
+
+
+def test_alarm_topic_notifies_the_configured_email(template: Template) -> None:
+    (subscription,) = resources(template, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@acme.example"
+
+
+def test_dashboard_shows_functions_queues_and_dead_letters(template: Template) -> None:
+    body = dashboard_body(template)
+    for metric in (
+        "Errors",
+        "Duration",
+        "IteratorAge",
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+    ):
+        assert metric in body
+    for queue_id in queue_ids(template).values():
+        assert queue_id in body
+    assert "Dead letters" in body
+
+
+def test_dashboard_charts_journey_steps_by_metric_search(template: Template) -> None:
+    # Journeys are the brand's own: one search per counter finds every journey/step.
+    body = dashboard_body(template).replace("\\", "")
+    for counter in ("Entered", "Sent", "Delivered", "Opened", "Clicked", "Converted"):
+        assert f'SEARCH(\'Namespace="Kairos" MetricName="{counter}" journey step' in body
+
+
+def test_dashboard_charts_delivery_outcomes(template: Template) -> None:
+    body = dashboard_body(template).replace("\\", "")
+    assert "SEARCH('Namespace=\"Kairos\" Delivery'" in body
