@@ -6,11 +6,14 @@ carrying *every* problem, each as `FILE[:LINE]: WHERE: REASON` where WHERE is
 `step <id>: <field>` inside a journey step, or the field path otherwise. A marketer
 fixes a whole file in one pass instead of one error per run.
 
-YAML is read with two marketer-friendly changes to YAML 1.1: unquoted times and dates
-stay text (`start: 21:00` is "21:00", not the sexagesimal number 1260; `2026-05-01` is
-"2026-05-01", not a date object). Versions are content hashes of the validated model, so
-reformatting or commenting a file does not publish a new version, while any change of
-meaning does.
+YAML is read with three marketer-friendly changes to YAML 1.1 (the YAML 1.2 rules):
+unquoted times and dates stay text (`start: 21:00` is "21:00", not the sexagesimal
+number 1260; `2026-05-01` is "2026-05-01", not a date object), and only true/false are
+booleans (`goto: yes` names a step called "yes"; `gender: no` is "no"); and a number
+with a leading zero stays text (`010` is "010", not octal 8).
+
+Versions are content hashes of the validated model, so reformatting or commenting a file
+does not publish a new version, while any change of meaning does.
 """
 
 from __future__ import annotations
@@ -79,12 +82,18 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (
-        "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }  # fmt: skip
 _Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
     list("-+0123456789"),
 )
 _Loader.add_implicit_resolver(
@@ -126,6 +135,11 @@ class Document:
             node = child
             line = node.start_mark.line + 1
         return line
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text read the way project files are read."""
+    return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
 
 
 def read_yaml(path: Path, shown: str) -> Document:
@@ -416,23 +430,28 @@ def load_project(path: str | Path) -> Project:
             except ProjectError as exc:
                 problems.extend(exc.problems)
 
+    def duplicate(doc: Document, kind: str, ident: str) -> bool:
+        """Report a second file with the same id; its other checks still run."""
+        key = f"{kind}:{ident}"
+        if key not in files:
+            files[key] = doc.path
+            return False
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line(("id",)),
+                "id",
+                f"duplicate {kind} id {ident!r} (also in {files[key]})",
+            )
+        )
+        return True
+
     # Templates
     templates: dict[str, Template] = {}
     template_versions: dict[str, str] = {}
     for doc in documents("templates"):
         template = _parse(doc, Template, problems)
         if template is None:
-            continue
-        if template.id in templates:
-            problems.append(
-                Problem(
-                    doc.path,
-                    doc.line(("id",)),
-                    "id",
-                    f"duplicate template id {template.id!r} "
-                    f"(also in {files['template:' + template.id]})",
-                )
-            )
             continue
         if not template.channels():
             problems.append(
@@ -441,9 +460,9 @@ def load_project(path: str | Path) -> Project:
                 )
             )
         _check_template(doc, template, problems)
-        templates[template.id] = template
-        template_versions[template.id] = content_version(template)
-        files[f"template:{template.id}"] = doc.path
+        if not duplicate(doc, "template", template.id):
+            templates[template.id] = template
+            template_versions[template.id] = content_version(template)
 
     # Segments
     segments: dict[str, CompiledSegment] = {}
@@ -451,53 +470,29 @@ def load_project(path: str | Path) -> Project:
         segment = _parse(doc, Segment, problems)
         if segment is None:
             continue
-        if segment.id in segments:
-            problems.append(
-                Problem(
-                    doc.path,
-                    doc.line(("id",)),
-                    "id",
-                    f"duplicate segment id {segment.id!r} "
-                    f"(also in {files['segment:' + segment.id]})",
-                )
-            )
-            continue
         compiled_segment, found = compile_segment(segment, content_version(segment))
         problems.extend(_journey_problems(doc, found))
-        segments[segment.id] = compiled_segment
-        files[f"segment:{segment.id}"] = doc.path
+        if not duplicate(doc, "segment", segment.id):
+            segments[segment.id] = compiled_segment
 
-    # Journeys
+    # Journeys (references are checked once all ids are known)
     journeys: dict[str, CompiledJourney] = {}
-    journey_docs: dict[str, Document] = {}
+    checked: list[tuple[Document, CompiledJourney]] = []
     for doc in documents("journeys"):
         journey, patched = _parse_journey(doc, problems)
         if journey is None:
-            continue
-        if journey.id in journeys:
-            problems.append(
-                Problem(
-                    doc.path,
-                    doc.line(("id",)),
-                    "id",
-                    f"duplicate journey id {journey.id!r} "
-                    f"(also in {files['journey:' + journey.id]})",
-                )
-            )
             continue
         compiled, found = compile_journey(journey, content_version(journey))
         if patched:
             # Stand-ins for broken steps have no real edges: reachability would mislead.
             found = [p for p in found if not p.reason.startswith("unreachable")]
         problems.extend(_journey_problems(doc, found))
-        journeys[journey.id] = compiled
-        journey_docs[journey.id] = doc
-        files[f"journey:{journey.id}"] = doc.path
+        checked.append((doc, compiled))
+        if not duplicate(doc, "journey", journey.id):
+            journeys[journey.id] = compiled
 
-    for jid, compiled in journeys.items():
-        _check_references(
-            journey_docs[jid], compiled, settings, templates, segments, journeys, problems
-        )
+    for doc, compiled in checked:
+        _check_references(doc, compiled, settings, templates, segments, journeys, problems)
 
     if problems:
         raise ProjectError(problems)

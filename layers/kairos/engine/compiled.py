@@ -195,7 +195,9 @@ def compile_journey(journey: Journey, version: str) -> tuple[CompiledJourney, li
         steps.setdefault(sid, CompiledStep(sid, index, spec, successor, cases, wait_for))
 
     for gp in check_graph(journey.steps):
-        at = next((i for i, s in enumerate(journey.steps) if s.id == gp.step), None)
+        at = gp.index
+        if at is None:
+            at = next((i for i, s in enumerate(journey.steps) if s.id == gp.step), None)
         loc = ("steps", at, *gp.loc) if at is not None else ()
         problems.append(JourneyProblem(gp.step, "", gp.reason, loc))
 

@@ -16,9 +16,10 @@ Semantics a marketer can rely on (also in docs/conditions.md):
 - Numbers compare as numbers; two times (ISO strings or `YYYY-MM-DD`) compare as
   instants; anything else compares only with its own type.
 - `contains`: membership for a list (`tags`), substring for text, key for a mapping.
-- `within_days: N`: the time is at most N days from now, before or after (a last order
-  in the past 30 days; a coupon expiring in the next 7). `older_than_days: N`: the time
-  is more than N days in the past.
+- `within_days: N`: the time's date is at most N calendar days (brand time zone) from
+  today, before or after (a last order in the past 30 days; a coupon expiring in the
+  next 7). `older_than_days: N`: its date is more than N calendar days ago — the same
+  count as `stats.days_since_last_order`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ OPERATORS: tuple[str, ...] = (
     "starts_with", "within_days", "older_than_days", "eq_field", "ne_field",
 )  # fmt: skip
 COMBINATORS: tuple[str, ...] = ("all", "any", "not")
+_ALIASES: dict[str, str] = {
+    "equal": "eq", "equals": "eq", "is": "eq", "==": "eq", "not_equal": "ne", "!=": "ne",
+    "greater_than": "gt", ">": "gt", ">=": "gte", "less_than": "lt", "<": "lt", "<=": "lte",
+    "has": "contains", "includes": "contains", "one_of": "in", "none_of": "not_in",
+    "startswith": "starts_with", "prefix": "starts_with", "and": "all", "or": "any",
+}  # fmt: skip
+"""Words marketers reach for, to suggest the operator they meant."""
 _NEGATED = {"ne": "eq", "not_in": "in", "ne_field": "eq_field"}
 DAY = timedelta(days=1)
 UTC_ZONE = ZoneInfo("UTC")
@@ -192,6 +200,14 @@ def _contains(value: Any, arg: Any) -> bool:
 Test = Callable[[Any, Env], bool]
 
 
+def _days_ago(value: Any, env: Env) -> int | None:
+    """Calendar days from the value's local date to today's (negative: in the future)."""
+    t = parse_instant(value, env.tz)
+    if t is None:
+        return None
+    return (env.now.astimezone(env.tz).date() - t.astimezone(env.tz).date()).days
+
+
 def _single_test(op: str, arg: Any) -> Test:
     """The positive test of one element against the operator's argument."""
     if op == "eq":
@@ -206,19 +222,17 @@ def _single_test(op: str, arg: Any) -> Test:
     if op == "starts_with":
         return lambda v, env: isinstance(v, str) and v.startswith(arg)
     if op == "within_days":
-        span = timedelta(days=arg)
 
         def within(v: Any, env: Env) -> bool:
-            t = parse_instant(v, env.tz)
-            return t is not None and abs(env.now - t) <= span
+            days = _days_ago(v, env)
+            return days is not None and abs(days) <= arg
 
         return within
     if op == "older_than_days":
-        span = timedelta(days=arg)
 
         def older(v: Any, env: Env) -> bool:
-            t = parse_instant(v, env.tz)
-            return t is not None and env.now - t > span
+            days = _days_ago(v, env)
+            return days is not None and days > arg
 
         return older
     raise AssertionError(op)
@@ -268,11 +282,12 @@ class Compare(Condition):
     def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
         points: list[datetime] = []
         if self.op in ("within_days", "older_than_days"):
-            span = timedelta(days=self.arg)
+            n = int(self.arg)
             for element in self._elements(context):
                 t = parse_instant(element, tz)
                 if t is not None:
-                    points += [t + span, t + span + timedelta(microseconds=1), t - span]
+                    day = t.astimezone(tz).date()
+                    points += [wall_clock(day + k * DAY, 0, 0, tz) for k in (n, n + 1, -n)]
         elif self.field == "stats.days_since_last_order" and _number(self.arg):
             last = parse_instant(_stat(context, "last_order_at"), tz)
             if last is not None:
@@ -388,7 +403,7 @@ def _compile(raw: Any, scope: Scope, where: str, problems: list[Problem]) -> Con
     ops = [k for k in keys if k != "field"]
     unknown = [k for k in ops if k not in OPERATORS]
     for k in unknown:
-        close = difflib.get_close_matches(str(k), OPERATORS, n=1)
+        close = [_ALIASES[k]] if k in _ALIASES else difflib.get_close_matches(k, OPERATORS, 1)
         hint = f"; did you mean {close[0]}?" if close else f"; use one of {' '.join(OPERATORS)}"
         problems.append(Problem(where, f"unknown operator {k!r}{hint}"))
     known = [k for k in ops if k in OPERATORS]

@@ -35,6 +35,8 @@ class GraphProblem:
     reason: str
     loc: tuple[str | int, ...]
     """Where in the step's YAML (for the line number)."""
+    index: int | None = None
+    """The step's position, when its id alone is ambiguous (a duplicate)."""
 
 
 def default_successor(steps: Sequence[Step], index: int) -> str:
@@ -91,9 +93,9 @@ def check_graph(steps: Sequence[Step]) -> list[GraphProblem]:
     known = set(ids)
     problems: list[GraphProblem] = []
     seen: set[str] = set()
-    for sid in ids:
+    for index, sid in enumerate(ids):
         if sid in seen:
-            problems.append(GraphProblem(sid, f"duplicate step id {sid!r}", ("id",)))
+            problems.append(GraphProblem(sid, f"duplicate step id {sid!r}", ("id",), index))
         seen.add(sid)
     if END in known:
         problems.append(
