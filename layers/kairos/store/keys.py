@@ -20,7 +20,8 @@ its access paths; keep both in step.
 | due timer         | DUE#<yyyy-mm-ddThh>#<shard>     | <iso due time>#<timer id>   | time-bucketed (UTC hour), write-sharded due index (engine) |
 | due directory     | DUEMONTH#<yyyy-mm>              | DUEMONTH                    | string set of hour buckets that got timers that month (engine) |
 | scheduler cursor  | CURSOR#scheduler                | CURSOR                      | first hour bucket not yet fully processed (engine) |
-| step counters     | STATS#<journey_id>              | STEP#<step_id>              | entered, sent, delivered, ... (atomic ADD) |
+| segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
+| step counters     | STATS#<journey_id>              | STEP#<step_id>[#e<shard>]   | entered, sent, delivered, ... (atomic ADD; engine shards) |
 """
 
 from __future__ import annotations
@@ -115,3 +116,15 @@ def journey_version_sk(version: str) -> str:
 
 def enrolment_sk(journey_id: str, enrolment_id: str) -> str:
     return f"ENROL#{journey_id}#{enrolment_id}"
+
+
+def segment_pk(segment_id: str) -> str:
+    """Members currently in a segment (`SEGMENT#<id>` / `MEMBER#<member_id>`): what a
+    schedule trigger enrols, read with one Query instead of a scan."""
+    return f"SEGMENT#{segment_id}"
+
+
+def engine_counter_sk(step_id: str, shard: int) -> str:
+    """Engine-side counters are sharded (`STEP#<step>#e<n>`) so concurrent evaluations of
+    a popular journey do not contend on one item; readers sum every `STEP#<step>` item."""
+    return f"STEP#{step_id}#e{shard}"

@@ -1,0 +1,376 @@
+"""Journey state in DynamoDB: enrolments, segment membership, published journey versions
+and step counters — written together, conditionally, in one transaction per change.
+
+Access patterns (keys.py, docs/data-model.md):
+- a member's enrolments: Query `MEMBER#<id>` begins_with `ENROL#`             (1 request)
+- one enrolment (a due timer names it): GetItem                               (1 request)
+- commit one outcome: TransactWriteItems — enrolment (`version` check or new),
+  timers (+ month directory), the consumed timer's Delete, segment membership,
+  counters (ADD), timeline entries                                            (1 request)
+- who waits where: Query gsi1 `JOURNEY#<id>` (for `kairos journeys show`)
+- a segment's members: Query `SEGMENT#<id>` (schedule triggers)
+- a published journey version: GetItem `JOURNEY#<id>` / `V#<version>` (cached)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from kairos.engine.enrolment import Enrolment
+from kairos.store import keys
+from kairos.store.capacity import transaction_write_units
+from kairos.store.codec import from_item, to_attr, to_item
+from kairos.store.members import Usage
+from kairos.store.timeline import timeline_item
+from kairos.store.timers import DueIndex, DueTimer, Timer
+
+COUNTER_SHARDS = 4
+
+
+@dataclass
+class Commit:
+    """Everything one engine outcome writes, all or nothing."""
+
+    enrolment: Enrolment | None = None
+    expected_version: int | None = None
+    """The stored version the write must find; None for a new enrolment."""
+    timers: list[Timer] = field(default_factory=list)
+    consumed: DueTimer | None = None
+    segments: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(segment, member) → in the segment now."""
+    counters: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(journey, step or "-", name) → how many to add."""
+    timeline: list[tuple[str, Any, str, str, dict[str, Any]]] = field(default_factory=list)
+    """(member, time, entry id, kind, data)."""
+
+    def empty(self) -> bool:
+        return not (
+            self.enrolment or self.timers or self.consumed or self.segments
+            or self.counters or self.timeline
+        )  # fmt: skip
+
+
+class EngineStore:
+    def __init__(
+        self,
+        table: str,
+        client: Any | None = None,
+        *,
+        timeline_ttl_days: int = 730,
+        due_shards: int = 4,
+    ) -> None:
+        self.table = table
+        self.client: Any = client or boto3.client("dynamodb")
+        self.due = DueIndex(table, self.client, shards=due_shards)
+        self.timeline_ttl_days = timeline_ttl_days
+        self.usage = Usage()
+        self._versions: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # ---- reads ----------------------------------------------------------------------
+
+    def enrolments(self, member_id: str) -> list[Enrolment]:
+        found: list[Enrolment] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :enrol)",
+            "ExpressionAttributeValues": {
+                ":pk": to_attr(keys.member_pk(member_id)),
+                ":enrol": to_attr("ENROL#"),
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            self.usage.requests += 1
+            found.extend(
+                Enrolment.model_validate(from_item(i)["enrolment"]) for i in response["Items"]
+            )
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def enrolment(self, member_id: str, journey_id: str, enrolment_id: str) -> Enrolment | None:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={
+                "pk": to_attr(keys.member_pk(member_id)),
+                "sk": to_attr(keys.enrolment_sk(journey_id, enrolment_id)),
+            },
+            ConsistentRead=True,
+        )
+        self.usage.requests += 1
+        item = response.get("Item")
+        return Enrolment.model_validate(from_item(item)["enrolment"]) if item else None
+
+    def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(delivery_ids))
+        if not wanted:
+            return {}
+        request: Any = {
+            self.table: {
+                "Keys": [
+                    {"pk": to_attr(keys.delivery_pk(d)), "sk": to_attr(keys.DELIVERY_SK)}
+                    for d in wanted
+                ]
+            }
+        }
+        found: dict[str, dict[str, Any]] = {}
+        while request:
+            response = self.client.batch_get_item(RequestItems=request)
+            self.usage.requests += 1
+            for item in response.get("Responses", {}).get(self.table, []):
+                values = from_item(item)
+                found[values["delivery_id"]] = values
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
+        """Record an open or click on a delivery (first time only); False if unknown."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": to_attr(keys.delivery_pk(delivery_id)), "sk": to_attr(keys.DELIVERY_SK)},
+                UpdateExpression="SET #k = if_not_exists(#k, :at)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#k": f"{kind}_at"},
+                ExpressionAttributeValues={":at": to_attr(at)},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        finally:
+            self.usage.requests += 1
+        return True
+
+    def segment_members(self, segment_id: str) -> Iterator[str]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": to_attr(keys.segment_pk(segment_id))},
+            "ProjectionExpression": "member_id",
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            for item in response.get("Items", []):
+                yield item["member_id"]["S"]
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def in_segment(self, segment_id: str, member_id: str) -> bool:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={
+                "pk": to_attr(keys.segment_pk(segment_id)),
+                "sk": to_attr(keys.member_pk(member_id)),
+            },
+            ConsistentRead=True,
+        )
+        self.usage.requests += 1
+        return "Item" in response
+
+    def waiting(self, journey_id: str) -> list[Enrolment]:
+        """Live enrolments of a journey, by step (gsi1), for `kairos journeys show`."""
+        found: list[Enrolment] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": to_attr(keys.journey_pk(journey_id))},
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            found.extend(
+                Enrolment.model_validate(from_item(i)["enrolment"]) for i in response["Items"]
+            )
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def counters(self, journey_id: str) -> dict[str, dict[str, int]]:
+        """Step (or `-` for the journey) → counter name → total over shards and writers."""
+        totals: dict[str, dict[str, int]] = {}
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": to_attr(keys.stats_pk(journey_id))},
+            ConsistentRead=True,
+        )
+        for item in response.get("Items", []):
+            values = from_item(item)
+            step = values["sk"].removeprefix("STEP#").split("#")[0]
+            bucket = totals.setdefault(step, {})
+            for name, value in values.items():
+                if name not in ("pk", "sk") and isinstance(value, int):
+                    bucket[name] = bucket.get(name, 0) + value
+        return totals
+
+    # ---- publication ----------------------------------------------------------------
+
+    def publish(self, kind: str, item_id: str, version: str, definition: dict[str, Any]) -> None:
+        """Store an immutable version (journey, template, settings) once."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_item(
+                    {
+                        "pk": f"{kind.upper()}#{item_id}",
+                        "sk": keys.journey_version_sk(version),
+                        "definition": definition,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def published(self, kind: str, item_id: str, version: str) -> dict[str, Any] | None:
+        cached = self._versions.get((item_id, version))
+        if cached is not None:
+            return cached
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={
+                "pk": to_attr(f"{kind.upper()}#{item_id}"),
+                "sk": to_attr(keys.journey_version_sk(version)),
+            },
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        definition: dict[str, Any] = from_item(item)["definition"]
+        self._versions[(item_id, version)] = definition
+        return definition
+
+    # ---- the write ------------------------------------------------------------------
+
+    def commit(self, change: Commit) -> bool:
+        """Write everything or nothing. False: a condition failed (the enrolment moved on,
+        the same trigger already enrolled, or another tick took the timer)."""
+        items = self._items(change)
+        if not items:
+            return True
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            self.usage.requests += 1
+            if exc.response["Error"]["Code"] in (
+                "TransactionCanceledException",
+                "ConditionalCheckFailedException",
+            ):
+                return False
+            raise
+        self.usage.requests += 1
+        self.usage.write_units += transaction_write_units(items)
+        return True
+
+    def _items(self, change: Commit) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        if change.enrolment is not None:
+            items.append(self._put_enrolment(change.enrolment, change.expected_version))
+        if change.consumed is not None:
+            items.append(self.due.delete_item(change.consumed))
+        months: dict[str, set[str]] = {}
+        seen_timers: set[str] = set()
+        for timer in change.timers:
+            item = self.due.item(timer)
+            key = item["pk"]["S"] + item["sk"]["S"]
+            if key in seen_timers or (
+                change.consumed is not None
+                and (change.consumed.pk, change.consumed.sk) == (item["pk"]["S"], item["sk"]["S"])
+            ):
+                continue
+            seen_timers.add(key)
+            items.append({"Put": {"TableName": self.table, "Item": item}})
+            bucket = item["pk"]["S"].split("#")[1]
+            months.setdefault(bucket[:7], set()).add(bucket)
+        for month, buckets in months.items():
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
+                        "UpdateExpression": "ADD buckets :b",
+                        "ExpressionAttributeValues": {":b": {"SS": sorted(buckets)}},
+                    }
+                }
+            )
+        for (segment, member), inside in change.segments.items():
+            key = {"pk": to_attr(keys.segment_pk(segment)), "sk": to_attr(keys.member_pk(member))}
+            if inside:
+                items.append(
+                    {"Put": {"TableName": self.table,
+                             "Item": {**key, "member_id": to_attr(member)}}}
+                )  # fmt: skip
+            else:
+                items.append({"Delete": {"TableName": self.table, "Key": key}})
+        shard = _shard(change.enrolment.id if change.enrolment else "", COUNTER_SHARDS)
+        grouped: dict[tuple[str, str], Counter[str]] = {}
+        for (journey, step, name), amount in change.counters.items():
+            grouped.setdefault((journey, step), Counter())[name] += amount
+        for (journey, step), names in grouped.items():
+            ordered = sorted(names)
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {
+                            "pk": to_attr(keys.stats_pk(journey)),
+                            "sk": to_attr(keys.engine_counter_sk(step, shard)),
+                        },
+                        "UpdateExpression": "ADD "
+                        + ", ".join(f"#n{i} :v{i}" for i in range(len(ordered))),
+                        "ExpressionAttributeNames": {f"#n{i}": n for i, n in enumerate(ordered)},
+                        "ExpressionAttributeValues": {
+                            f":v{i}": to_attr(names[n]) for i, n in enumerate(ordered)
+                        },
+                    }
+                }
+            )
+        for member, time, entry_id, kind, data in change.timeline:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": timeline_item(
+                            member, time, entry_id, kind, data, self.timeline_ttl_days
+                        ),
+                    }
+                }
+            )
+        return items
+
+    def _put_enrolment(self, enrolment: Enrolment, expected: int | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "pk": keys.member_pk(enrolment.member_id),
+            "sk": keys.enrolment_sk(enrolment.journey, enrolment.id),
+            "enrolment": enrolment.model_dump(mode="json"),
+            "version": enrolment.version,
+            "state": enrolment.state,
+        }
+        if enrolment.live:
+            # Only live enrolments are in the journey's index: `journeys show` lists who
+            # is waiting where without reading the finished ones. Finished enrolments are
+            # kept (no TTL): `reentry: never`, cooldowns and max_entries read them.
+            values["gsi1pk"] = keys.journey_pk(enrolment.journey)
+            values["gsi1sk"] = f"{enrolment.step or '-'}#{enrolment.member_id}"
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(values)}
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": to_attr(expected)}
+        return {"Put": put}
+
+
+def _shard(key: str, shards: int) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards
