@@ -63,8 +63,14 @@ def _touch(member: Member, event: CanonicalEvent) -> Member:
     return updated
 
 
+JOURNEY_ORIGIN = "kairos_origin"
+"""Where a journey-made change came from (the loop guard); not a member attribute."""
+
+
 def _set_attributes(member: Member, data: dict[str, Any]) -> None:
     for key, value in data.items():
+        if key == JOURNEY_ORIGIN:
+            continue
         if key == "consent" and isinstance(value, dict):
             consent = dict(member.profile.get("consent", {}))
             consent.update({k: v for k, v in value.items() if v is not None})
