@@ -193,6 +193,28 @@ def queue_wakeups(queue_name: str) -> list[float]:
     return times
 
 
+def stream_length(table_name: str) -> int:
+    """How many records the table's stream holds (in-process peek for the simulator,
+    so it reads the stream only when something new is there)."""
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.get(table_name)
+    shard = getattr(table, "stream_shard", None)
+    return len(shard.items) if shard is not None else 0
+
+
+def queue_ready(queue_name: str) -> bool:
+    """Does the queue hold a message a receive would return now? (in-process peek)"""
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues.get(queue_name)
+    if queue is None:
+        return False
+    return any(m.visible and not m.delayed for m in queue._messages)
+
+
 class _SerialApp:
     """Handles one request at a time. moto's DynamoDB transactions are not atomic under
     concurrent requests (they snapshot tables while another thread writes); AWS's are.

@@ -286,7 +286,10 @@ def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive, as LINE; the SDK reuses connections
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and
+    # delayed ACKs hold the second one ~40 ms on every keep-alive request.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -44,10 +44,14 @@ class StreamPump:
         batch_size: int = 100,
         max_retries: int = 3,
         observer: Callable[[dict[str, Any]], None] | None = None,
+        peek: Callable[[], int] | None = None,
     ) -> None:
         self.streams = streams
         self.observer = observer
         """Sees every record, before the profile filter (the simulator watches timers)."""
+        self.peek = peek
+        """How many records the stream holds; lets a caller skip reads when none are new."""
+        self.seen = 0
         self.invoke = invoke
         self.batch_size = batch_size
         self.max_retries = max_retries
@@ -66,7 +70,10 @@ class StreamPump:
                 )["ShardIterator"]
 
     def pump_once(self) -> int:
-        self._refresh_shards()
+        if self.peek is not None and self.iterators and self.peek() <= self.seen:
+            return 0
+        if not self.iterators or self.peek is None:
+            self._refresh_shards()
         handed = 0
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
@@ -74,6 +81,7 @@ class StreamPump:
             response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
             self.iterators[shard_id] = response.get("NextShardIterator")
             records = [self._lambda_record(r) for r in response.get("Records", [])]
+            self.seen += len(records)
             if self.observer is not None:
                 for record in records:
                     self.observer(record)
@@ -124,8 +132,17 @@ def _is_profile(record: dict[str, Any]) -> bool:
 class QueuePump:
     """Receives from one SQS queue and hands batches to the sender like Lambda does."""
 
-    def __init__(self, sqs: Any, queue_url: str, invoke: Invoke, batch_size: int = 10) -> None:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        invoke: Invoke,
+        batch_size: int = 10,
+        ready: Callable[[], bool] | None = None,
+    ) -> None:
         self.sqs = sqs
+        self.ready = ready
+        """Whether a receive would return anything (lets a caller skip empty polls)."""
         self.queue_url = queue_url
         self.invoke = invoke
         self.batch_size = batch_size
@@ -134,6 +151,8 @@ class QueuePump:
         )["Attributes"]["QueueArn"]
 
     def pump_once(self) -> int:
+        if self.ready is not None and not self.ready():
+            return 0
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=self.batch_size,

@@ -16,7 +16,7 @@ import heapq
 import json
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,14 @@ from kairos.clock import FixedClock, utc
 from kairos.config import brand_settings
 from kairos.ingest.signatures import sign_kairos
 from kairos.local.apigw import proxy_event
-from kairos.local.emulator import Emulator, install_clock, queue_wakeups, start_emulator
+from kairos.local.emulator import (
+    Emulator,
+    install_clock,
+    queue_ready,
+    queue_wakeups,
+    start_emulator,
+    stream_length,
+)
 from kairos.local.functions import LambdaContext, load_function
 from kairos.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos.local.runtime import has_function
@@ -187,10 +194,14 @@ class Simulation:
             self.stack.tables["main"],
             self._invoke_evaluator,
             observer=self._observe,
+            peek=lambda: stream_length(self.stack.tables["main"]),
         )
         sqs = self.stack.client("sqs")
         queues = (
-            [QueuePump(sqs, url, self._invoke_sender) for url in self.stack.queues.values()]
+            [
+                QueuePump(sqs, url, self._invoke_sender, ready=_ready(url))
+                for url in self.stack.queues.values()
+            ]
             if has_function("sender")
             else []
         )
@@ -301,6 +312,11 @@ class Simulation:
         item = response.get("Item")
         found = from_item(item).get("identifiers", {}) if item else {}
         return {k: found[k] for k in IDENTIFIER_KINDS if k in found}
+
+
+def _ready(queue_url: str) -> Callable[[], bool]:
+    name = queue_url.rsplit("/", 1)[-1]
+    return lambda: queue_ready(name)
 
 
 def _tick_time(epoch: float) -> datetime:

@@ -8,7 +8,7 @@ one GetItem per month instead of one Query per hour.
 
 A tick at `now` (the scheduled event's time):
 1. GetItem the cursor: the first hour bucket not yet fully processed.
-2. The hours from the cursor to now's hour: enumerated when at most two days, otherwise
+2. The hours from the cursor to now's hour: enumerated when at most two hours, otherwise
    read from the month directories.
 3. Query each (hour, shard) with `sk <= now`: work is O(due timers), never O(members).
 4. The caller processes each timer and deletes it (`delete`); the cursor moves to now's
@@ -30,7 +30,7 @@ from kairos.clock import iso, utc
 from kairos.store import keys
 from kairos.store.codec import from_item, to_attr, to_item
 
-ENUMERATE_HOURS = 48
+ENUMERATE_HOURS = 2
 
 
 def hour_bucket(moment: datetime) -> str:
