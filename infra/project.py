@@ -1,13 +1,15 @@
 """The brand project directory (`kairos:project`) that the functions read at /opt/kairos-project.
 
-`load_project` is the synth-time gate: today it only checks that the directory exists;
-the journey engine will make it validate the project (journeys, templates, settings)
-so that a broken project fails `cdk synth` with the same messages as `kairos validate`.
+`load_project` is the synth-time gate: it loads the project exactly as `kairos validate`
+does, so a broken project fails `cdk synth` (and so `cdk deploy`) with the same
+messages — file, line, step and reason — and nothing is published.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from kairos import project as brand_project
 
 MOUNT_POINT = "/opt/kairos-project"
 """Where the project layer appears inside every function (layers unpack under /opt)."""
@@ -18,10 +20,14 @@ class ProjectError(ValueError):
 
 
 def load_project(path: Path) -> Path:
-    """Check the brand project at `path` before it is shipped; return its resolved path."""
+    """Validate the brand project at `path` before it is shipped; return its resolved path."""
     if not path.is_dir():
         raise ProjectError(
             f"kairos:project: {path} is not a directory (expected a brand project with "
             "kairos.yaml, journeys/, templates/)"
         )
+    try:
+        brand_project.load_project(path)
+    except brand_project.ProjectError as exc:
+        raise ProjectError(f"kairos:project {path} does not validate:\n{exc}") from None
     return path.resolve()

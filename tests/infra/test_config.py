@@ -54,3 +54,25 @@ def test_load_project_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="not a directory"):
         load_project(tmp_path / "nope")
     assert load_project(tmp_path) == tmp_path.resolve()
+
+
+def test_a_broken_project_fails_the_synth_with_the_validator_messages(tmp_path: Path) -> None:
+    # Given a journey whose branch goes to a step that does not exist
+    (tmp_path / "journeys").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "hi.yaml").write_text("id: hi\nline: {text: hi}\n", encoding="utf-8")
+    (tmp_path / "journeys" / "welcome.yaml").write_text(
+        "id: welcome\nname: Welcome\ntrigger: {event: line.follow}\n"
+        "steps:\n  - id: hello\n    send: {channel: line, template: hi}\n    next: nowhere\n",
+        encoding="utf-8",
+    )
+    # When the stack loads it, Then synth stops naming the file, the step and the reason
+    with pytest.raises(ProjectError) as failure:
+        load_project(tmp_path)
+    message = str(failure.value)
+    assert "journeys/welcome.yaml" in message
+    assert "hello" in message and "nowhere" in message
+
+
+def test_the_example_brand_project_deploys() -> None:
+    assert load_project(Path("examples")).name == "examples"
