@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +106,39 @@ def test_members_import_names_the_bad_row(runtime: LocalRuntime, tmp_path: Path,
     source.write_text("email,name\nnot-an-email,X\n", encoding="utf-8")
     assert main(["members", "import", str(source)]) == 1
     assert f"{source}:2: member.email" in capsys.readouterr().err
+
+
+def test_local_runs_journeys_in_real_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a brand whose welcome journey greets every new LINE friend at once
+    project = tmp_path / "brand"
+    (project / "journeys").mkdir(parents=True)
+    (project / "templates").mkdir()
+    (project / "kairos.yaml").write_text("timezone: Asia/Taipei\n", encoding="utf-8")
+    (project / "templates" / "hello.yaml").write_text(
+        "id: hello\nline: {text: '歡迎加入！'}\n", encoding="utf-8"
+    )
+    (project / "journeys" / "welcome.yaml").write_text(
+        "id: welcome\nname: 歡迎\ntrigger: {event: line.follow}\n"
+        "transactional: true\nsteps:\n  - id: greet\n    send: {channel: line, template: hello}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    local = LocalRuntime.start(str(project), port=0, prefix=f"rt{uuid.uuid4().hex[:8]}")
+    try:
+        # When a friend follows
+        body = line_body(follow("U-live", "live-1", ts=int(time.time() * 1000)))
+        status, _ = post(f"{local.api.url}/line/webhook", body,
+                         {"X-Line-Signature": sign_line(body, local.stack.secrets.line_channel_secret)})  # fmt: skip
+        assert status == 200
+        # Then the pumps carry it through the evaluator and the sender to LINE
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not local.fake_line.messages:
+            time.sleep(0.2)
+        [message] = local.fake_line.messages
+        assert message.to == "U-live"
+        assert message.message["text"] == "歡迎加入！"
+    finally:
+        local.stop()
+        os.environ.clear()
+        os.environ.update(saved)

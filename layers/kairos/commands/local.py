@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     print("  POST /line/webhook   X-Line-Signature")
     print("  POST /shop/orders    X-Kairos-Signature or X-Shopify-Hmac-Sha256")
     print("  POST /events         X-Kairos-Signature")
+    if runtime.fake_line is not None:
+        print(f"  LINE messages go to the local fake LINE API at {runtime.fake_line.url}")
     print("Ctrl-C to stop.")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -48,6 +48,7 @@ class LocalRuntime:
     stack: LocalStack
     api: LocalApi
     extra_env: dict[str, str] = field(default_factory=dict)
+    fake_line: Any = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -67,11 +68,22 @@ class LocalRuntime:
         stack.extra_env.update(extra_env or {})
         api = LocalApi(port)
         stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")
+        fake_line = None
+        if pumps and has_function("sender"):
+            # Sends go to a local fake LINE API and the emulator's SES and SNS: nothing
+            # leaves this machine.
+            from kairos.config import brand_settings
+            from kairos.local.fake_line import start_fake_line
+            from kairos.local.outbox import verify_sender
+
+            fake_line = start_fake_line(token=stack.secrets.line_channel_token)
+            stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
+            verify_sender(stack.client("sesv2"), brand_settings(project_dir).channels.email.from_)
         stack.activate()
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
                 load_function(name, fresh=True)
-        runtime = cls(emulator=emulator, stack=stack, api=api.start())
+        runtime = cls(emulator=emulator, stack=stack, api=api.start(), fake_line=fake_line)
         write_session(stack)
         if pumps:
             runtime._start_pumps()
@@ -123,4 +135,6 @@ class LocalRuntime:
         for thread in self._threads:
             thread.join(timeout=5)
         self.api.stop()
+        if self.fake_line is not None:
+            self.fake_line.stop()
         self.emulator.stop()
