@@ -454,6 +454,9 @@ class Evaluator:
                 change.counters[(effect.journey, effect.step or "-", effect.name)] += 1
             elif isinstance(effect, Exit):
                 kind = "journey.converted" if effect.converted else "journey.exited"
+                if effect.converted and enrolment.holdout:
+                    # The control group's conversions, for `kairos stats` holdout lift.
+                    change.counters[(effect.journey, "-", "converted_holdout")] += 1
                 data = {"journey": effect.journey, "enrolment_id": effect.enrolment_id,
                         "reason": effect.reason}  # fmt: skip
                 change.timeline.append(
