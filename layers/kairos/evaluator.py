@@ -89,6 +89,9 @@ class Evaluator:
     queues: Queues
     apply_change: ChangeSink
     _compiled: dict[tuple[str, str], CompiledJourney] = field(default_factory=dict)
+    _scheduled: set[tuple[str, datetime]] = field(default_factory=set)
+    """Schedule firings already in the due index (written once per process)."""
+    _engagement_journeys: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     @property
     def runtime(self) -> steps.Runtime:
@@ -149,8 +152,17 @@ class Evaluator:
             member, self.project.settings, now, trigger=trigger, event=event, steps=engagement
         )
 
+    def _reads_engagement(self, enrolment: Enrolment) -> bool:
+        """Does this journey version look at `steps.<id>.*`? Only then read deliveries."""
+        key = (enrolment.journey, enrolment.journey_version)
+        if key not in self._engagement_journeys:
+            journey = self.journey_for(enrolment)
+            text = journey.journey.model_dump_json() if journey is not None else ""
+            self._engagement_journeys[key] = '"steps.' in text
+        return self._engagement_journeys[key]
+
     def _engagement(self, enrolment: Enrolment) -> dict[str, dict[str, Any]]:
-        if not enrolment.sends:
+        if not enrolment.sends or not self._reads_engagement(enrolment):
             return {}
         records = self.store.deliveries(enrolment.sends.values())
         found: dict[str, dict[str, Any]] = {}
@@ -189,8 +201,13 @@ class Evaluator:
             decision = should_enrol(journey, entry_ctx, event, history, now)
             if decision:
                 self._start(journey, after, event, history, now)
-        self._segments(after, before, event, enrolments, now)
-        self._date_timers(after, before, now)
+        change = Commit()
+        entered = self._segments(after, before, event, now, change)
+        self._date_timers(after, before, now, change)
+        if not change.empty():
+            self.store.commit(change)
+        for segment_id in entered:
+            self._enter_segment(segment_id, after, event, enrolments, now)
 
     def _record_engagement(self, event: Mapping[str, Any], enrolments: list[Enrolment]) -> None:
         kind = ENGAGEMENT.get(str(event.get("type")))
@@ -231,27 +248,31 @@ class Evaluator:
         after: Member,
         before: Member | None,
         event: dict[str, Any],
-        enrolments: list[Enrolment],
         now: datetime,
-    ) -> None:
+        change: Commit,
+    ) -> list[str]:
+        """Membership changes and recheck timers go into `change`; returns the segments
+        the member just entered."""
         if not self.project.segments:
-            return
+            return []
         after_ctx = self.context(after, now, event=event)
         before_ctx = self.context(before, now, event=event) if before is not None else None
         tz = self.project.settings.zone
+        entered: list[str] = []
         for segment in self.project.segments.values():
             was_in = before_ctx is not None and in_segment(segment, before_ctx, now)
             now_in = in_segment(segment, after_ctx, now)
-            change = Commit()
-            if was_in != now_in or before is None:
+            if was_in != now_in:
                 change.segments[(segment.id, after.member_id)] = now_in
+                if now_in:
+                    entered.append(segment.id)
             recheck = segment_recheck_at(segment, after_ctx, now, tz)
-            if recheck is not None:
+            previous = (
+                segment_recheck_at(segment, before_ctx, now, tz) if before_ctx is not None else None
+            )
+            if recheck is not None and recheck != previous:
                 change.timers.append(_segment_timer(segment.id, after.member_id, recheck))
-            if not change.empty():
-                self.store.commit(change)
-            if now_in and not was_in:
-                self._enter_segment(segment.id, after, event, enrolments, now)
+        return entered
 
     def _enter_segment(
         self,
@@ -276,11 +297,12 @@ class Evaluator:
                     key=f"segment:{segment_id}:{trigger['id']}",
                 )
 
-    def _date_timers(self, after: Member, before: Member | None, now: datetime) -> None:
+    def _date_timers(
+        self, after: Member, before: Member | None, now: datetime, change: Commit
+    ) -> None:
         tz = self.project.settings.zone
         after_ctx = self.context(after, now)
         before_ctx = self.context(before, now) if before is not None else None
-        change = Commit()
         for journey in self.project.journeys.values():
             date = journey.journey.trigger.date
             if date is None:
@@ -292,8 +314,6 @@ class Evaluator:
             fire = next_date_fire_for(journey, after_ctx, now, tz)
             if fire is not None:
                 change.timers.append(_date_timer(journey.id, after.member_id, fire))
-        if not change.empty():
-            self.store.commit(change)
 
     # ---- the schedule: time passed ----------------------------------------------------
 
@@ -303,10 +323,10 @@ class Evaluator:
         change = Commit()
         for journey in self.project.journeys.values():
             fire = next_schedule_fire(journey, now - timedelta(seconds=1), tz)
-            if fire is not None:
+            if fire is not None and (journey.id, fire) not in self._scheduled:
                 change.timers.append(_schedule_timer(journey.id, fire))
-        if not change.empty():
-            self.store.commit(change)
+        if not change.empty() and self.store.commit(change):
+            self._scheduled.update((t.payload["journey"], t.due_at) for t in change.timers)
 
     def on_tick(self, now: datetime) -> TickReport:
         report = TickReport()
