@@ -16,7 +16,6 @@ they are real time under the simulator.)
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -97,16 +96,13 @@ def _project() -> tuple[Settings, Mapping[str, Template]]:
     if "settings" in _overrides or "templates" in _overrides:
         return _overrides.get("settings") or Settings(), _overrides.get("templates") or {}
     if not config.project_dir:
-        return Settings(), {}
-    try:
-        module = importlib.import_module("kairos.project")
-    except ImportError:
-        return brand_settings(config.project_dir), {}
-    project = module.load_project(config.project_dir)
-    templates = project.templates
-    if not isinstance(templates, Mapping):
-        templates = {t.id: t for t in templates}
-    return project.settings, templates
+        return brand_settings(None), {}
+    # Imported here: loading a project pulls in the journey language, which only a
+    # cold start with a project directory needs.
+    from kairos.project import load_project
+
+    project = load_project(config.project_dir)
+    return project.settings, project.templates
 
 
 def _tracking_key() -> bytes:
