@@ -41,6 +41,7 @@ from kairos.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos.local.runtime import has_function
 from kairos.local.stack import LocalStack, create_local_stack
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
+from kairos.observability import logger
 from kairos.store.codec import from_item
 
 STATUSES = ("sent", "capped", "unreachable", "failed", "quota_exceeded")
@@ -161,6 +162,12 @@ class Simulation:
         )
         sim = cls(project_dir=project_dir, emulator=emulator, stack=stack, clock=clock)
         sim._start_fakes()
+        # The simulator's output is its deliveries: keep the functions' structured logs
+        # to warnings and their metrics off (they describe real time, not virtual).
+        stack.extra_env.update(
+            {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+        )
+        logger.setLevel("WARNING")
         stack.activate()
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
