@@ -224,6 +224,12 @@ class Simulation:
                 moved = stream.pump_once() + sum(q.pump_once() for q in queues)
                 idle = idle + 1 if moved == 0 else 0
 
+        if has_function("evaluator"):
+            # EventBridge ticks from the start: the first tick puts each schedule
+            # journey's next firing in the due index, where the loop finds it — also in
+            # a project where nothing else ever sets a timer.
+            self._invoke_evaluator(schedule_event(self.clock()))
+
         while True:
             drain()
             candidates: list[datetime] = []
