@@ -1,0 +1,173 @@
+"""Evaluator benchmark: the real evaluator handler against the embedded emulator.
+
+- `events_per_s`: stream records (applied events) evaluated per second with 50 journeys
+  loaded — each record looks up the member's enrolments, checks every journey its event
+  type can trigger, segments and date fields, and starts the journeys that match.
+- `steps_per_s` / `ddb_requests_per_step`: due timers advanced per second by one
+  scheduled tick, and the DynamoDB requests each cost (counted at the botocore layer,
+  the due-index queries included).
+- `simulate_member_year_ms`: `kairos simulate` wall time for a year of the example brand,
+  per member (KAIROS_BENCH_SIM_COPIES copies of its members, default 1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kairos.ingest.signatures import sign_kairos
+from kairos.local.apigw import proxy_event
+from kairos.local.emulator import start_emulator
+from kairos.local.functions import LambdaContext, load_function
+from kairos.local.pumps import StreamPump, schedule_event
+from kairos.local.stack import create_local_stack
+
+MEMBERS = int(os.environ.get("KAIROS_BENCH_EVALUATOR_MEMBERS", "200"))
+COPIES = int(os.environ.get("KAIROS_BENCH_SIM_COPIES", "1"))
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def _project(root: Path) -> None:
+    """50 journeys over 10 event types; each waits a day, then sends."""
+    (root / "journeys").mkdir(parents=True)
+    (root / "templates").mkdir()
+    (root / "kairos.yaml").write_text("timezone: Asia/Taipei\n", encoding="utf-8")
+    (root / "templates" / "note.yaml").write_text(
+        "id: note\nline: {text: '{{ profile.name or \"朋友\" }}，謝謝你！'}\n", encoding="utf-8"
+    )
+    for j in range(50):
+        (root / "journeys" / f"j{j:02d}.yaml").write_text(
+            f"id: j{j:02d}\nname: Journey {j}\n"
+            f"trigger: {{event: bench.e{j % 10}, where: {{field: event.data.n, gte: {j // 10}}}}}\n"
+            "audience: {field: profile.line_following, eq: true}\n"
+            "transactional: true\n"
+            "steps:\n  - id: wait-1\n    wait: {days: 1}\n"
+            "  - id: note\n    send: {channel: line, template: note}\n",
+            encoding="utf-8",
+        )
+
+
+def _simulate_per_member() -> float:
+    from kairos.local.simulator import load_events, load_members, simulate
+
+    root = Path("examples")
+    events = [e.model_dump(mode="json") for e in load_events(root / "events.jsonl")]
+    members = load_members(root / "members.csv", datetime(2026, 1, 1, tzinfo=UTC))
+    copies = []
+    for copy in range(COPIES):
+        for event in events:
+            clone = json.loads(json.dumps(event))
+            clone["id"] = f"{clone['id']}-c{copy}"
+            for kind, value in list(clone["member"].items()):
+                clone["member"][kind] = _variant(kind, value, copy)
+            ref = clone["data"].get("referred_by")
+            if isinstance(ref, dict):
+                clone["data"]["referred_by"] = {k: _variant(k, v, copy) for k, v in ref.items()}
+            copies.append(clone)
+    identities = {json.dumps(sorted(e["member"].items())) for e in copies}
+    identities |= {json.dumps(sorted(m.member.identifiers().items())) for m in members}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.jsonl"
+        path.write_text(
+            "\n".join(json.dumps(e, ensure_ascii=False) for e in copies), encoding="utf-8"
+        )
+        began = time.perf_counter()
+        simulate(str(root), path, datetime(2027, 1, 1, tzinfo=UTC))
+        elapsed = time.perf_counter() - began
+    return elapsed * 1000 / max(1, len(identities))
+
+
+def _variant(kind: str, value: str, copy: int) -> str:
+    if copy == 0:
+        return value
+    if kind == "email":
+        user, domain = value.split("@", 1)
+        return f"{user}+c{copy}@{domain}"
+    if kind == "phone":
+        return value[:-4] + f"{(int(value[-4:]) + copy * 37) % 10000:04d}"
+    return f"{value}-c{copy}"
+
+
+def run() -> dict[str, float]:
+    emulator = start_emulator()
+    saved = dict(os.environ)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp) / "brand"
+            _project(project)
+            stack = create_local_stack(emulator, prefix="benchev", project_dir=str(project))
+            stack.activate()
+            webhook = load_function("webhook", fresh=True)
+            evaluator = load_function("evaluator", fresh=True)
+            context = LambdaContext(function_name="kairos-evaluator")
+            # Members follow, then each sends one event that triggers five journeys.
+            for i in range(MEMBERS):
+                for kind, data in (("line.follow", {}), (f"bench.e{i % 10}", {"n": 5})):
+                    event = {"id": f"b-{kind}-{i}", "type": kind,
+                             "time": (T0 + timedelta(seconds=i)).isoformat(),
+                             "member": {"line_user_id": f"U-bench-{i}"}, "data": data}  # fmt: skip
+                    body = json.dumps(event).encode()
+                    headers = {
+                        "X-Kairos-Signature": sign_kairos(body, stack.secrets.webhook_secret)
+                    }
+                    request = proxy_event(
+                        "POST", "/events", headers, body, int(T0.timestamp() * 1000)
+                    )
+                    answer = webhook.handler(request, LambdaContext(function_name="kairos-webhook"))
+                    if answer["statusCode"] != 200:
+                        raise RuntimeError(answer["body"])
+            records: list[dict[str, Any]] = []
+            pump = StreamPump(
+                stack.client("dynamodb"),
+                stack.client("dynamodbstreams"),
+                stack.tables["main"],
+                lambda batch: records.extend(batch["Records"]) or {},
+            )
+            while pump.pump_once():
+                pass
+            service = (
+                evaluator.evaluator()
+            )  # cold start (project load, publication) outside the timing
+            calls = {"n": 0}
+
+            def count(**_: Any) -> None:
+                calls["n"] += 1
+
+            service.store.client.meta.events.register("before-send.dynamodb", count)
+            began = time.perf_counter()
+            for start in range(0, len(records), 100):
+                result = evaluator.handler({"Records": records[start : start + 100]}, context)
+                if result.get("batchItemFailures"):
+                    raise RuntimeError(f"evaluator failed records: {result}")
+            events_elapsed = time.perf_counter() - began
+            event_calls = calls["n"]
+
+            calls["n"] = 0
+            # Stream records carry the emulator's (wall-clock) commit time: that was "now".
+            committed = max(float(r["dynamodb"]["ApproximateCreationDateTime"]) for r in records)
+            tick = datetime.fromtimestamp(committed, tz=UTC) + timedelta(days=1, minutes=10)
+            began = time.perf_counter()
+            report = evaluator.handler(schedule_event(tick), context)
+            steps_elapsed = time.perf_counter() - began
+            steps = report["timers"]
+            if steps == 0:
+                raise RuntimeError("no due steps: the benchmark set-up did not enrol anyone")
+            figures = {
+                "events_per_s": round(len(records) / events_elapsed, 1),
+                "ddb_requests_per_event": round(event_calls / len(records), 2),
+                "steps_per_s": round(steps / steps_elapsed, 1),
+                "ddb_requests_per_step": round(calls["n"] / steps, 2),
+                "journeys_loaded": float(len(service.project.journeys)),
+            }
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        emulator.stop()
+    if COPIES > 0:
+        figures["simulate_member_year_ms"] = round(_simulate_per_member(), 1)
+    return figures
