@@ -41,7 +41,7 @@ from kairos.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos.local.runtime import has_function
 from kairos.local.stack import LocalStack, create_local_stack
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
-from kairos.observability import logger
+from kairos.observability import logger, metrics
 from kairos.store.codec import from_item
 
 STATUSES = ("sent", "capped", "unreachable", "failed", "quota_exceeded")
@@ -270,18 +270,25 @@ class Simulation:
             "POST", "/events", headers, body, int(self.clock().timestamp() * 1000)
         )
         answer = webhook.handler(request, context)
+        metrics.clear_metrics()  # disabled metrics are never flushed: drop them instead
         if answer["statusCode"] != 200:
             raise SimulationInputError(f"event {event.id} refused: {answer['body']}")
 
     def _invoke_evaluator(self, event: dict[str, Any]) -> Any:
         if not has_function("evaluator"):
             return {}
-        return load_function("evaluator").handler(
+        result = load_function("evaluator").handler(
             event, LambdaContext(function_name="kairos-evaluator")
         )
+        metrics.clear_metrics()
+        return result
 
     def _invoke_sender(self, event: dict[str, Any]) -> Any:
-        return load_function("sender").handler(event, LambdaContext(function_name="kairos-sender"))
+        result = load_function("sender").handler(
+            event, LambdaContext(function_name="kairos-sender")
+        )
+        metrics.clear_metrics()
+        return result
 
     # ---- what the stream shows ------------------------------------------------------
 
