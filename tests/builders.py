@@ -104,8 +104,20 @@ class WebhookClient:
     ) -> Answer:
         event = proxy_event("POST", path, headers or {}, body, now_ms)
         result = self.module.handler(event, LambdaContext(function_name="kairos-webhook"))
-        payload = json.loads(result["body"]) if result.get("body") else {}
+        text = result.get("body") or ""
+        try:
+            payload = json.loads(text) if text else {}
+        except json.JSONDecodeError:
+            payload = {"raw": text}
         return Answer(status=int(result["statusCode"]), body=payload)
+
+    def get(self, path: str, now_ms: int = NOW_MS) -> tuple[int, dict[str, str], str]:
+        """A plain GET (tracked links): status, headers and raw body."""
+        event = proxy_event("GET", path, {}, b"", now_ms)
+        result = self.module.handler(event, LambdaContext(function_name="kairos-webhook"))
+        headers = {k: v[0] for k, v in (result.get("multiValueHeaders") or {}).items()}
+        headers.update(result.get("headers") or {})
+        return int(result["statusCode"]), headers, result.get("body") or ""
 
     def line(self, body: bytes) -> Answer:
         signature = sign_line(body, self.stack.secrets.line_channel_secret)

@@ -15,10 +15,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
 from kairos.config import RuntimeConfig, brand_settings
+from kairos.delivery.tracking import BadToken, Link, read_token
 from kairos.ingest import line, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError
 from kairos.ingest.service import ingest
-from kairos.models.events import CanonicalEvent
+from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
 from kairos.secrets import line_secrets, webhook_secrets
 from kairos.store.members import ConcurrentUpdateError, MemberRepository
@@ -95,6 +96,64 @@ def events() -> dict[str, Any]:
         body, app.current_event.headers.get("X-Kairos-Signature"), keys["hmac_key"]
     )
     return apply(shop.parse_canonical_events(body))
+
+
+def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
+    """The link a token stands for and the event it means, or None for a bad token."""
+    keys = webhook_secrets(config.webhook_secret_name)
+    key = (keys.get("tracking_key") or keys["hmac_key"]).encode()
+    try:
+        link = read_token(key, token)
+    except BadToken:
+        return None
+    member = store().get(link.member_id)
+    if link.kind != kind or member is None or not member.identifiers:
+        return None
+    now_ms = app.current_event.request_context.request_time_epoch
+    if kind == "t":
+        event_type, data = "message.clicked", {"delivery_id": link.delivery_id, "url": link.url}
+    else:
+        event_type, data = "unsubscribed", {"delivery_id": link.delivery_id, "channel": link.url}
+    event = CanonicalEvent(
+        id=f"{event_type}-{link.delivery_id}-{now_ms}",
+        type=event_type,
+        time=from_epoch_ms(now_ms),
+        member=MemberRef.model_validate(member.identifiers),
+        data=data,
+    )
+    return link, event
+
+
+@app.get("/t/<token>")
+def click(token: str) -> Response[str]:
+    """A tracked link: record `message.clicked`, then send the member on (302)."""
+    tracked = _tracked(token, "t")
+    if tracked is None:
+        return Response(status_code=404, content_type="text/plain", body="unknown link")
+    link, event = tracked
+    apply([event])
+    return Response(
+        status_code=302, content_type="text/plain", body="", headers={"Location": link.url}
+    )
+
+
+UNSUBSCRIBED_PAGE = (
+    '<!doctype html><html lang="zh-Hant"><meta charset="utf-8"><title>取消訂閱</title>'
+    "<body><p>您已取消訂閱，之後不會再收到這類訊息。You have been unsubscribed.</p></body></html>"
+)
+
+
+@app.get("/u/<token>")
+@app.post("/u/<token>")
+def unsubscribe(token: str) -> Response[str]:
+    """One-click unsubscribe (RFC 8058 POST) and the link in the message (GET)."""
+    tracked = _tracked(token, "u")
+    if tracked is None:
+        return Response(status_code=404, content_type="text/plain", body="unknown link")
+    apply([tracked[1]])
+    return Response(
+        status_code=200, content_type="text/html; charset=utf-8", body=UNSUBSCRIBED_PAGE
+    )
 
 
 @app.exception_handler(IngestError)  # type: ignore[untyped-decorator]

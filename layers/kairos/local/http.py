@@ -62,7 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
             path_parameters=params,
         )
         result = invoke("webhook", event)
-        headers = dict(result.get("headers") or {})
+        # The REST proxy format may answer in either header field (Powertools uses both).
+        headers = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v}
+        headers.update(result.get("headers") or {})
         payload = result.get("body") or ""
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         self._answer(int(result["statusCode"]), headers, data)
