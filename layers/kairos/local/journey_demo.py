@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from kairos.commands.journeys import funnel
@@ -28,41 +29,55 @@ def run_journey_demo(project_dir: str, until: datetime) -> int:
     start = events[0].time
     if (root / "members.csv").exists():
         events = load_members(root / "members.csv", start) + events
-    console.rule(f"[bold]Kairos demo: {project.summary()}, {len(events)} events, until {until:%Y-%m-%d}")
-    console.print("Simulating in virtual time: webhook → DynamoDB → stream → evaluator → SQS → sender → fake LINE / SES / SNS …")
+    console.rule(
+        f"[bold]Kairos demo: {project.summary()}, {len(events)} events, until {until:%Y-%m-%d}"
+    )
+    console.print(
+        "Simulating in virtual time: webhook → DynamoDB → stream → evaluator → SQS → sender → fake LINE / SES / SNS …"
+    )
     began = time.perf_counter()
     simulation = Simulation.start(str(root), start)
+    shown: list[str] = []
+
+    def progress(moment: datetime, sent: int) -> None:
+        month = moment.astimezone(project.settings.zone).strftime("%Y-%m")
+        if month not in shown:
+            shown.append(month)
+            console.print(f"  [dim]{month}: {sent} deliveries so far[/]")
+
+    simulation.progress = progress
     try:
         deliveries = simulation.run(events, until)
         elapsed = time.perf_counter() - began
-        members = MemberRepository(simulation.stack.tables["main"], simulation.stack.client("dynamodb"))
+        members = MemberRepository(
+            simulation.stack.tables["main"], simulation.stack.client("dynamodb")
+        )
         engine = EngineStore(simulation.stack.tables["main"], simulation.stack.client("dynamodb"))
         names: dict[str, str] = {}
         for member_id in {d.member_id for d in deliveries}:
             member = members.get(member_id)
             profile = member.profile if member else {}
-            names[member_id] = str(profile.get("name") or next(iter(member.identifiers.values()), member_id) if member else member_id)
+            names[member_id] = str(
+                profile.get("name") or next(iter(member.identifiers.values()), member_id)
+                if member
+                else member_id
+            )
         zone = project.settings.zone
-        timeline = Table(title="Who got what, when and why", title_justify="left", expand=True)
-        timeline.add_column("time (brand)", no_wrap=True, style="dim")
-        timeline.add_column("member", no_wrap=True)
-        timeline.add_column("via", no_wrap=True)
-        timeline.add_column("why: journey › step", no_wrap=True)
-        timeline.add_column("status", no_wrap=True)
-        timeline.add_column("message", overflow="ellipsis", no_wrap=True, ratio=1)
+        wide = Console(width=max(console.width, 170))
+        wide.rule("Who got what, when and why")
         for d in deliveries:
             journey = project.journeys.get(d.journey)
             why = f"{journey.journey.name if journey else d.journey} › {d.step}"
             status = d.status if not d.reason else f"{d.status} ({d.reason})"
-            timeline.add_row(
-                d.time.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                names.get(d.member_id, d.member_id),
-                d.channel or "—",
-                why,
-                f"[{STATUS_STYLE.get(d.status, 'white')}]{status}[/]",
-                (d.text or "").replace("\n", " "),
+            text = (d.text or "").replace("\n", " ")
+            wide.print(
+                f"[dim]{d.time.astimezone(zone):%Y-%m-%d %H:%M}[/]  {names.get(d.member_id, d.member_id)[:8]:<8}  "
+                f"{(d.channel or '—'):<5}  [{STATUS_STYLE.get(d.status, 'white')}]{status:<11}[/]  "
+                f"[cyan]{why}[/]  {text[:60]}{'…' if len(text) > 60 else ''}",
+                no_wrap=True,
+                overflow="ellipsis",
+                highlight=False,
             )
-        console.print(timeline)
         summary = Table(title="Journeys", title_justify="left")
         for column in ("journey", "entered", "holdout", "converted", "completed", "sends"):
             summary.add_column(column, justify="right" if column != "journey" else "left")

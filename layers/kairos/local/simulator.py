@@ -148,6 +148,8 @@ class Simulation:
     deliveries: list[Delivery] = field(default_factory=list)
     _due: list[float] = field(default_factory=list)
     _fake_line: Any = None
+    progress: Callable[[datetime, int], None] | None = None
+    """Told the virtual time and deliveries so far whenever a new day begins."""
 
     # ---- set-up ---------------------------------------------------------------------
 
@@ -248,6 +250,8 @@ class Simulation:
             moment = max(min(candidates), self.clock())
             if moment > end:
                 break
+            if self.progress is not None and moment.date() != self.clock().date():
+                self.progress(moment, len(self.deliveries))
             self.clock.set(moment)
             while index < len(pending) and utc(pending[index].time) <= moment:
                 self._post(webhook, context, pending[index])
