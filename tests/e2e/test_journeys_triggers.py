@@ -57,6 +57,21 @@ def test_event_trigger_where_and_audience(tmp_path: Path) -> None:
                 "appointment.completed", "2026-03-05T15:00", "U-teeth", {"treatment": "cleaning"}
             ),
             event("appointment.completed", "2026-03-05T16:00", "U-fill", {"treatment": "filling"}),
+            # The same event id again (a retried webhook) has the effect of once.
+            event(
+                "appointment.completed",
+                "2026-03-05T17:00",
+                "U-teeth",
+                {"treatment": "cleaning"},
+                id="appt-1",
+            ),
+            event(
+                "appointment.completed",
+                "2026-03-05T17:00",
+                "U-teeth",
+                {"treatment": "cleaning"},
+                id="appt-1",
+            ),
         ],
         until="2026-03-10",
     )
@@ -68,6 +83,8 @@ def test_event_trigger_where_and_audience(tmp_path: Path) -> None:
         ("2026-03-04T10:00", "U-coffee", "big-spender", "big", "big", "line", "sent",
          "累積 1160 元"),
         ("2026-03-05T15:00", "U-teeth", "dental", "recall", "recall", "line", "sent",
+         "cleaning 回診"),
+        ("2026-03-05T17:00", "U-teeth", "dental", "recall", "recall", "line", "sent",
          "cleaning 回診"),
     ]  # fmt: skip
 
@@ -105,8 +122,10 @@ def test_segment_trigger_on_an_event_and_with_time_alone(tmp_path: Path) -> None
             order("U-vip", "2026-03-01T10:00", total=5000, id="o-3", order_id="A-300"),
             order("U-vip", "2026-03-02T10:00", total=2000, id="o-4"),  # already inside
             order("U-small", "2026-03-01T12:00", total=3000, id="o-5"),
+            # Back after dormancy, then dormant again: a second win-back.
+            order("U-small", "2026-06-05T12:00", total=300, id="o-6"),
         ],
-        until="2026-06-15",
+        until="2026-09-10",
     )
 
     # Then: VIP on the crossing order (which the template reads), once; dormancy on the
@@ -121,6 +140,8 @@ def test_segment_trigger_on_an_event_and_with_time_alone(tmp_path: Path) -> None
         ("2026-05-31T00:00", "U-small", "winback", "miss-you", "miss-you", "line", "sent",
          "好久不見（segment.entered）"),
         ("2026-06-01T00:00", "U-vip", "winback", "miss-you", "miss-you", "line", "sent",
+         "好久不見（segment.entered）"),
+        ("2026-09-04T00:00", "U-small", "winback", "miss-you", "miss-you", "line", "sent",
          "好久不見（segment.entered）"),
     ]  # fmt: skip
 
@@ -152,7 +173,7 @@ def test_date_trigger_day_month_offset_and_29_february(tmp_path: Path) -> None:
             profile("U-fixed", "2026-01-07T13:00", birthday="1985-03-10"),
             profile("U-fixed", "2026-01-08T13:00", birthday="1985-05-05"),
         ],
-        until="2026-05-10",
+        until="2027-03-01",
     )
 
     # Then
@@ -166,6 +187,10 @@ def test_date_trigger_day_month_offset_and_29_february(tmp_path: Path) -> None:
         ("2026-05-01T10:00", "U-fixed", "bday-month"),
         ("2026-05-02T09:00", "U-fixed", "bday-early"),
         ("2026-05-05T09:00", "U-fixed", "bday"),
+        # yearly
+        ("2027-02-01T10:00", "U-leap", "bday-month"),
+        ("2027-02-25T09:00", "U-leap", "bday-early"),
+        ("2027-02-28T09:00", "U-leap", "bday"),
     ]
     assert {d.status for d in out.deliveries} == {"sent"}
     assert out.deliveries[0].text == "生日快樂 1992-02-29"
