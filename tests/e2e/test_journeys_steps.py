@@ -112,7 +112,23 @@ def test_wait_for_on_event_and_on_timeout(tmp_path: Path) -> None:
           - {id: nudge, send: {channel: line, template: nudge}}
     """)
 
-    # When: one answers the next day, one never does, one sends another postback
+    # ...and a chat journey that waits for a second message: its own trigger does not count
+    project.template("reply", line="reply")
+    project.template("bye", line="bye")
+    project.journey("""
+        id: chat
+        trigger: {event: line.message}
+        steps:
+          - id: more
+            wait_for: {event: line.message, timeout: {hours: 1}}
+            on_event: reply
+            on_timeout: bye
+          - {id: reply, send: {channel: line, template: reply}, next: end}
+          - {id: bye, send: {channel: line, template: bye}}
+    """)
+
+    # When: one answers the next day, one never does, one sends another postback; one
+    # chats once, one twice
     out = project.simulate(
         [
             event("line.follow", "2026-03-02T10:00", "U-answers"),
@@ -120,6 +136,9 @@ def test_wait_for_on_event_and_on_timeout(tmp_path: Path) -> None:
             event("line.follow", "2026-03-02T10:00", "U-other"),
             event("line.postback", "2026-03-03T12:00", "U-answers", {"data": "quiz=latte"}),
             event("line.postback", "2026-03-03T12:00", "U-other", {"data": "menu=open"}),
+            event("line.message", "2026-03-05T10:00", "U-once", {"text": "hi"}),
+            event("line.message", "2026-03-05T10:00", "U-twice", {"text": "hi"}),
+            event("line.message", "2026-03-05T10:20", "U-twice", {"text": "anyone?"}),
         ],
         until="2026-03-10",
     )
@@ -132,6 +151,8 @@ def test_wait_for_on_event_and_on_timeout(tmp_path: Path) -> None:
         ("2026-03-03T12:00", "U-answers", "thanks", "sent"),
         ("2026-03-04T10:00", "U-other", "nudge", "sent"),
         ("2026-03-04T10:00", "U-silent", "nudge", "sent"),
+        ("2026-03-05T10:20", "U-twice", "reply", "sent"),
+        ("2026-03-05T11:00", "U-once", "bye", "sent"),
     ]
 
 
