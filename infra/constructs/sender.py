@@ -38,7 +38,7 @@ CHANNELS = ("line", "email", "sms")
 DEFAULT_MAX_CONCURRENCY: Mapping[str, int] = MappingProxyType({"line": 5, "email": 2, "sms": 2})
 
 # A message that fails this many receives is poison: it moves to the channel's DLQ.
-DEFAULT_MAX_RECEIVE_COUNT = 5
+DEFAULT_MAX_RECEIVE_COUNT = 10  # throttled retries count as receives too
 
 TIMEOUT = Duration.seconds(30)
 

@@ -15,7 +15,7 @@ def test_queue_redrives_poison_messages_to_its_own_dlq(template: Template, chann
     queues = resources(template, "AWS::SQS::Queue")
     props = queues[queue_ids(template)[channel]]["Properties"]
     redrive = props["RedrivePolicy"]
-    assert redrive["maxReceiveCount"] == 5
+    assert redrive["maxReceiveCount"] == 10
     dlq_id = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
     assert dlq_id in queues and dlq_id not in queue_ids(template).values()
     # A message must not reappear while a consumer still works on it.

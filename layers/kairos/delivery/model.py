@@ -16,7 +16,7 @@ ChannelName = Literal["line", "email", "sms"]
 Status = Literal["sent", "failed", "unreachable", "capped", "quota_exceeded", "deferred"]
 """`deferred` only appears on the timeline (returned to the queue until `not_before`)."""
 CHANNELS: tuple[ChannelName, ...] = ("line", "email", "sms")
-EXCERPT_CHARS = 200
+EXCERPT_CHARS = 5000  # LINE's text limit: the timeline keeps what the member saw
 """The rendered text kept on the timeline (`kairos simulate` prints it); no more."""
 
 

@@ -77,6 +77,7 @@ from kairos.delivery.templates import (
     SmsContent,
 )
 from kairos.delivery.tracking import Tracker
+from kairos.engine.derived import member_context
 from kairos.models.member import Member
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
@@ -322,7 +323,9 @@ class Batch:
     def _render(self, plan: Plan, channel: ChannelName) -> Content:
         assert plan.template is not None and plan.member is not None
         request, tracker = plan.request, self.sender.tracker
-        variables = plan.member.context(plan.now)
+        # The same member view conditions see (derived stats, RFM, lifecycle in the brand
+        # zone), so a template never disagrees with the branch that chose it.
+        variables = member_context(plan.member, self.settings, plan.now, trigger=request.trigger)
         variables.update(
             event=request.trigger,
             trigger=request.trigger,

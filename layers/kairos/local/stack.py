@@ -14,7 +14,7 @@ DEV_LINE_CHANNEL_SECRET = "kairos-dev-line-channel-secret"
 DEV_LINE_CHANNEL_TOKEN = "kairos-dev-line-channel-token"
 DEV_WEBHOOK_SECRET = "kairos-dev-webhook-secret"
 CHANNELS = ("line", "email", "sms")
-MAX_RECEIVE_COUNT = 5
+MAX_RECEIVE_COUNT = 10  # as the stack: throttled retries count as receives too
 
 
 @dataclass(frozen=True)

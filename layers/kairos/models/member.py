@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -49,12 +48,3 @@ class Member(BaseModel):
 
     def has_tag(self, tag: str) -> bool:
         return tag in self.tags
-
-    def context(self, now: datetime) -> dict[str, Any]:
-        """The member as conditions and templates see it (`profile`, `tags`, `stats`)."""
-        stats = self.stats.model_dump(mode="json")
-        if self.stats.last_order_at is not None:
-            stats["days_since_last_order"] = (now - self.stats.last_order_at).days
-        else:
-            stats["days_since_last_order"] = None
-        return {"profile": dict(self.profile), "tags": list(self.tags), "stats": stats}
