@@ -87,8 +87,8 @@ class Deployment:
         table = stack.tables["main"]
         members = MemberRepository(table)
 
-        def apply_change(change: CanonicalEvent, now: datetime) -> None:
-            ingest([change], members, now, project.settings.zone)
+        def apply_change(event: CanonicalEvent, now: datetime) -> None:
+            ingest([event], members, now, project.settings.zone)
 
         evaluator = Evaluator(project, EngineStore(table), members, queues, apply_change)
         evaluator.publish()
