@@ -101,7 +101,9 @@ def test_members_import_then_export_round_trips(
     assert "林小美" in exported and "陳大文" in exported
 
 
-def test_members_import_names_the_bad_row(runtime: LocalRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_members_import_names_the_bad_row(
+    runtime: LocalRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "bad.csv"
     source.write_text("email,name\nnot-an-email,X\n", encoding="utf-8")
     assert main(["members", "import", str(source)]) == 1
