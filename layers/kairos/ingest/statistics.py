@@ -48,6 +48,13 @@ def contribution(
     )
 
 
+def _amount(value: float) -> int | float:
+    """Money rounded to cents, and whole amounts as integers: templates print `1160`,
+    not `1160.0`."""
+    rounded = round(value, 2)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
 def _favourite(counts: dict[str, int]) -> str | None:
     positive = {k: v for k, v in counts.items() if v > 0}
     if not positive:
@@ -66,8 +73,9 @@ def _merge(counts: dict[str, int], delta: dict[str, int], sign: int) -> dict[str
 
 def _derive(stats: Stats) -> Stats:
     stats.avg_order_value = (
-        round(stats.total_spent / stats.order_count, 2) if stats.order_count else 0
+        _amount(stats.total_spent / stats.order_count) if stats.order_count else 0
     )
+    stats.total_spent = _amount(stats.total_spent)
     stats.favorite_sku = _favourite(stats.sku_counts)
     stats.favorite_category = _favourite(stats.category_counts)
     stats.distinct_skus = len(stats.sku_counts)

@@ -16,10 +16,10 @@ class Stats(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     order_count: int = 0
-    total_spent: float = 0
+    total_spent: int | float = 0
     first_order_at: AwareDatetime | None = None
     last_order_at: AwareDatetime | None = None
-    avg_order_value: float = 0
+    avg_order_value: int | float = 0
     category_counts: dict[str, int] = Field(default_factory=dict)
     sku_counts: dict[str, int] = Field(default_factory=dict)
     favorite_sku: str | None = None

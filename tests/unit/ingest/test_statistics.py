@@ -60,3 +60,12 @@ def test_cancelling_removes_exactly_what_the_order_added() -> None:
     assert stats.weekday_counts == {"sat": 1}
     stats = remove_order(stats, first)
     assert stats.order_count == 0 and stats.last_order_at is None and stats.favorite_sku is None
+
+
+def test_whole_amounts_stay_whole_for_templates() -> None:
+    stats = add_order(Stats(), order("1", "2026-03-07T09:00:00+08:00", 1000.0, []))
+    stats = add_order(stats, order("2", "2026-03-08T09:00:00+08:00", 160.0, []))
+    assert (stats.total_spent, stats.avg_order_value) == (1160, 580)
+    assert isinstance(stats.total_spent, int) and str(stats.total_spent) == "1160"
+    stats = add_order(stats, order("3", "2026-03-09T09:00:00+08:00", 0.5, []))
+    assert stats.total_spent == 1160.5
