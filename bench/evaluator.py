@@ -122,11 +122,16 @@ def run() -> dict[str, float]:
                     if answer["statusCode"] != 200:
                         raise RuntimeError(answer["body"])
             records: list[dict[str, Any]] = []
+
+            def collect(batch: dict[str, Any]) -> dict[str, Any]:
+                records.extend(batch["Records"])
+                return {}
+
             pump = StreamPump(
                 stack.client("dynamodb"),
                 stack.client("dynamodbstreams"),
                 stack.tables["main"],
-                lambda batch: records.extend(batch["Records"]) or {},
+                collect,
             )
             while pump.pump_once():
                 pass

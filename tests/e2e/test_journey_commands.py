@@ -14,7 +14,9 @@ from kairos.local.simulator import Simulation, load_events
 from tests.e2e.journey_builder import BrandProject, at
 
 
-def test_who_waits_where_and_the_funnel_with_holdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_who_waits_where_and_the_funnel_with_holdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Given a journey with a holdout that waits a week after an order, then sends
     project = BrandProject(tmp_path)
     project.template("thanks", line="謝謝你的訂單！")
@@ -31,10 +33,24 @@ def test_who_waits_where_and_the_funnel_with_holdout(tmp_path: Path, capsys: pyt
     """)
     events = []
     for i in range(12):
-        events.append({"id": f"o{i}", "type": "order.created", "time": at(f"2026-03-0{1 + i % 5}T10:00"),
-                       "member": {"line_user_id": f"U{i}"}, "data": {"order_id": f"A{i}", "total": 100}})
-    events.append({"id": "r0", "type": "coupon.redeemed", "time": at("2026-03-10T10:00"),
-                   "member": {"line_user_id": "U0"}, "data": {"coupon_id": "c"}})
+        events.append(
+            {
+                "id": f"o{i}",
+                "type": "order.created",
+                "time": at(f"2026-03-0{1 + i % 5}T10:00"),
+                "member": {"line_user_id": f"U{i}"},
+                "data": {"order_id": f"A{i}", "total": 100},
+            }
+        )
+    events.append(
+        {
+            "id": "r0",
+            "type": "coupon.redeemed",
+            "time": at("2026-03-10T10:00"),
+            "member": {"line_user_id": "U0"},
+            "data": {"coupon_id": "c"},
+        }
+    )
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
     saved = dict(os.environ)

@@ -230,7 +230,7 @@ class _SerialApp:
             return list(self.app(environ, start_response))
 
 
-class _KeepAliveHandler(MotoRequestHandler):  # type: ignore[misc]
+class _KeepAliveHandler(MotoRequestHandler):
     # HTTP/1.0 closes the connection after every request: a new TCP connection per
     # boto3 call. Keep-alive roughly halves the cost of each emulator request.
     protocol_version = "HTTP/1.1"
