@@ -61,37 +61,6 @@ HELLO = Template.model_validate({"id": "hello", "line": {"text": "{{ profile.nam
 NEWS = Template.model_validate({"id": "news", "line": {"text": "本週新品上架！"}})
 
 
-class Pump(QueuePump):
-    """Lambda's SQS poller with a batch larger than one receive."""
-
-    def pump_once(self) -> int:
-        messages: list[dict[str, Any]] = []
-        while len(messages) < self.batch_size:
-            got = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=10,
-                AttributeNames=["All"],
-                WaitTimeSeconds=0,
-            ).get("Messages", [])
-            if not got:
-                break
-            messages += got
-        if not messages:
-            return 0
-        result = self.invoke({"Records": [self._lambda_record(m) for m in messages]}) or {}
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        done = [m for m in messages if m["MessageId"] not in failed]
-        for start in range(0, len(done), 10):
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(done[start : start + 10])
-                ],
-            )
-        return len(messages)
-
-
 def _members(stack: LocalStack, prefix: str, count: int) -> None:
     dynamodb = stack.client("dynamodb")
     items = [
@@ -202,7 +171,7 @@ def _consumer(
     def invoke(event: dict[str, Any]) -> Any:
         return handler.handler(event, LambdaContext(function_name="kairos-sender"))
 
-    pump = Pump(sqs, queue_url, invoke, batch_size=BATCH)
+    pump = QueuePump(sqs, queue_url, invoke, batch_size=BATCH)
     while time.time() < deadline:
         if pump.pump_once():
             continue

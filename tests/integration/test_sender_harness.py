@@ -66,38 +66,6 @@ HELLO = template(
 NEWS = template(id="news", line={"text": "本週新品上架！"})
 
 
-class BigBatchPump(QueuePump):
-    """Lambda's larger SQS batches (batch size up to 10,000 with a batching window):
-    several receives handed over as one event."""
-
-    def pump_once(self) -> int:
-        messages: list[dict[str, Any]] = []
-        while len(messages) < self.batch_size:
-            got = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=10,
-                AttributeNames=["All"],
-                WaitTimeSeconds=0,
-            ).get("Messages", [])
-            if not got:
-                break
-            messages += got
-        if not messages:
-            return 0
-        result = self.invoke({"Records": [self._lambda_record(m) for m in messages]}) or {}
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        done = [m for m in messages if m["MessageId"] not in failed]
-        for start in range(0, len(done), 10):
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(done[start : start + 10])
-                ],
-            )
-        return len(messages)
-
-
 @dataclass
 class Rig:
     stack: LocalStack
@@ -156,7 +124,7 @@ class Rig:
 
     def pump(self, batch_size: int = 10) -> QueuePump:
         if batch_size > 10:
-            return BigBatchPump(self.client("sqs"), self.queue_url, self.invoke, batch_size)
+            return QueuePump(self.client("sqs"), self.queue_url, self.invoke, batch_size)
         return QueuePump(self.client("sqs"), self.queue_url, self.invoke, batch_size=batch_size)
 
     def drain(self, timeout: float = 30.0, batch_size: int = 10) -> None:

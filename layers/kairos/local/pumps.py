@@ -153,14 +153,21 @@ class QueuePump:
     def pump_once(self) -> int:
         if self.ready is not None and not self.ready():
             return 0
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        )
-        messages = response.get("Messages", [])
+        # Lambda hands over up to `batch_size` messages (more than one receive's ten when
+        # the mapping has a batching window): receive until the batch is full or empty.
+        messages: list[dict[str, Any]] = []
+        while len(messages) < self.batch_size:
+            asked = min(10, self.batch_size - len(messages))
+            got = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=asked,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            messages += got
+            if len(got) < asked:
+                break
         if not messages:
             return 0
         records = [self._lambda_record(m) for m in messages]
