@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import TypeAdapter
+
 from kairos.clock import iso, utc
 from kairos.engine import steps
 from kairos.engine.compiled import CompiledJourney, compile_journey
 from kairos.engine.derived import member_context
 from kairos.engine.effects import (
     Counter,
+    Effect,
     EnterJourney,
     Exit,
     HeldOut,
@@ -51,6 +54,8 @@ from kairos.project import Project, content_version
 from kairos.store.enrolments import Commit, EngineStore
 from kairos.store.timers import DueTimer, hour_bucket
 from kairos.store.timers import Timer as DueItem
+
+_EFFECTS: TypeAdapter[Effect] = TypeAdapter(Effect)
 
 ENGAGEMENT = {
     "email.opened": "opened",
@@ -369,6 +374,8 @@ class Evaluator:
             self._on_schedule(due, now)
         elif timer.kind == "segment":
             self._on_segment_recheck(due, member, now)
+        elif timer.kind == "effects":
+            self._on_effects_retry(due, member, now)
         else:
             logger.warning("unknown timer kind", extra={"kind": timer.kind})
             self.store.commit(Commit(consumed=due))
@@ -497,15 +504,52 @@ class Evaluator:
             # stands, ours is dropped with its effects.
             logger.info("outcome superseded", extra={"enrolment_id": enrolment.id})
             return False
-        for effect in after:
-            if isinstance(effect, Send):
-                self.queues.send(effect.request, self._queue_for(effect.request), now)
-            elif isinstance(effect, MemberChange):
-                event = CanonicalEvent.model_validate(effect.canonical(dict(member.identifiers)))
-                self.apply_change(event, now)
-            elif isinstance(effect, EnterJourney):
-                self._enter(effect, member, now)
+        self._run_effects(after, member, now, key=f"{enrolment.id}:{enrolment.version}")
         return True
+
+    def _run_effects(
+        self,
+        effects: list[Send | MemberChange | EnterJourney],
+        member: Member,
+        now: datetime,
+        key: str,
+    ) -> None:
+        """Sends, member changes and `enter`s after their transaction committed. If one
+        fails (a throttled queue, a busy member), the rest are kept as a retry timer a
+        minute later: each is idempotent (delivery id, event id, enrolment key), so
+        running one twice is harmless, and a committed step never silently loses them."""
+        for index, effect in enumerate(effects):
+            try:
+                if isinstance(effect, Send):
+                    self.queues.send(effect.request, self._queue_for(effect.request), now)
+                elif isinstance(effect, MemberChange):
+                    identifiers = dict(member.identifiers)
+                    self.apply_change(
+                        CanonicalEvent.model_validate(effect.canonical(identifiers)), now
+                    )
+                else:
+                    self._enter(effect, member, now)
+            except Exception:
+                logger.exception("effect failed; kept for a retry", extra={"key": key})
+                pending = [e.model_dump(mode="json") for e in effects[index:]]
+                retry = DueItem(
+                    timer_id=f"effects:{key}",
+                    due_at=now + timedelta(minutes=1),
+                    kind="effects",
+                    member_id=member.member_id,
+                    payload={"effects": pending, "key": key},
+                )
+                self.store.commit(Commit(timers=[retry]))
+                return
+
+    def _on_effects_retry(self, due: DueTimer, member: Member | None, now: datetime) -> None:
+        if member is not None:
+            effects = [_EFFECTS.validate_python(e) for e in due.timer.payload["effects"]]
+            runnable = [e for e in effects if isinstance(e, Send | MemberChange | EnterJourney)]
+            self.store.commit(Commit(consumed=due))
+            self._run_effects(runnable, member, now, key=due.timer.payload["key"] + ":retry")
+        else:
+            self.store.commit(Commit(consumed=due))
 
     def _queue_for(self, request: SendRequest) -> str:
         if request.channel != "auto":

@@ -144,3 +144,41 @@ def test_a_journey_edited_mid_flight(tmp_path: Path, stack: LocalStack) -> None:
         ("new", v2_version, datetime.fromisoformat(at("2026-03-03T11:00"))),
         ("old", v1_version, datetime.fromisoformat(at("2026-03-05T10:00"))),
     ]
+
+
+@dataclass
+class FlakyQueues(CapturedQueues):
+    """Refuses the first `failures` sends, like a throttled SQS."""
+
+    failures: int = 1
+
+    def send(self, request: SendRequest, queue: str, now: datetime) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("queue throttled")
+        super().send(request, queue, now)
+
+
+def test_a_send_that_cannot_be_queued_is_retried_not_lost(
+    tmp_path: Path, stack: LocalStack
+) -> None:
+    # Given a journey that sends at once, and a queue that refuses the first attempt
+    project = BrandProject(tmp_path)
+    project.template("hello", line="hello")
+    project.journey("""
+        id: greet
+        trigger: {event: t.greet}
+        steps:
+          - {id: hello, send: {channel: line, template: hello}}
+    """)
+    queues = FlakyQueues()
+    deployment = Deployment.of(project.root, stack, queues)
+
+    # When the member enters: the step commits but its send is refused
+    deployment.event(event("t.greet", "2026-03-02T10:00", "U-flaky"))
+    assert queues.sent == []
+
+    # Then the next tick after a minute queues it, with the same delivery id, once
+    deployment.tick("2026-03-02T10:02")
+    deployment.tick("2026-03-02T10:05")
+    assert [(r.step, r.member_id != "") for r, _ in queues.sent] == [("hello", True)]
