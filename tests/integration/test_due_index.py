@@ -64,3 +64,13 @@ def test_the_cursor_never_moves_backwards(stack: LocalStack) -> None:
     due.set_cursor("2026-03-01T05")
     due.set_cursor("2026-03-01T04")
     assert due.cursor() == "2026-03-01T05"
+
+
+def test_a_first_tick_finds_timers_written_before_it(stack: LocalStack) -> None:
+    # Given timers written before the scheduler ever ran (no cursor yet)
+    due = index(stack)
+    due.put(Timer("early", at("2026-03-01T08:30:00+08:00"), "step"))
+    # When the first tick comes hours later, in another hour bucket
+    buckets = due.buckets_to_visit(due.cursor(), at("2026-03-01T11:05:00+08:00"))
+    # Then the timer's bucket is visited
+    assert "2026-03-01T00" in buckets and buckets[-1] == "2026-03-01T03"

@@ -153,7 +153,11 @@ class DueIndex:
 
     def buckets_to_visit(self, start: str | None, now: datetime) -> list[str]:
         current = hour_bucket(now)
-        if start is None or start >= current:
+        if start is None:
+            # A first tick (no cursor yet) looks back a month through the directory, so
+            # timers written before the schedule first ran are not skipped.
+            start = hour_bucket(now - timedelta(days=31))
+        if start >= current:
             return [current]
         first = _bucket_time(start)
         hours = int((_bucket_time(current) - first).total_seconds() // 3600)
