@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
             print(f"{stage}: no benchmark yet", file=sys.stderr)
             continue
         results[stage] = module.run()
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+        # Written after every stage: a later stage failing keeps the earlier figures.
+        RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     width = max((len(k) for figures in results.values() for k in figures), default=10)
     print(f"{'stage':<10} {'figure':<{width}} value")
     for stage, figures in results.items():
