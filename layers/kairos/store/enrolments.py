@@ -279,7 +279,7 @@ class EngineStore:
             items.append(self._put_enrolment(change.enrolment, change.expected_version))
         if change.consumed is not None:
             items.append(self.due.delete_item(change.consumed))
-        months: dict[str, set[str]] = {}
+        buckets: set[str] = set()
         seen_timers: set[str] = set()
         for timer in change.timers:
             item = self.due.item(timer)
@@ -291,19 +291,8 @@ class EngineStore:
                 continue
             seen_timers.add(key)
             items.append({"Put": {"TableName": self.table, "Item": item}})
-            bucket = item["pk"]["S"].split("#")[1]
-            months.setdefault(bucket[:7], set()).add(bucket)
-        for month, buckets in months.items():
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
-                        "UpdateExpression": "ADD buckets :b",
-                        "ExpressionAttributeValues": {":b": {"SS": sorted(buckets)}},
-                    }
-                }
-            )
+            buckets.add(item["pk"]["S"].split("#")[1])
+        items.extend({"Update": update} for update in self.due.directory_updates(buckets))
         for (segment, member), inside in change.segments.items():
             key = {"pk": to_attr(keys.segment_pk(segment)), "sk": to_attr(keys.member_pk(member))}
             if inside:

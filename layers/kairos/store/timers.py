@@ -19,6 +19,7 @@ A tick at `now` (the scheduled event's time):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,21 +85,27 @@ class DueIndex:
             }
         )
 
-    def directory_update(self, timer: Timer) -> dict[str, Any]:
-        """The Update (ADD to the month's set of hour buckets) that goes with `item`."""
-        bucket = hour_bucket(timer.due_at)
-        return {
-            "TableName": self.table,
-            "Key": {"pk": to_attr(keys.due_month_pk(bucket[:7])), "sk": to_attr("DUEMONTH")},
-            "UpdateExpression": "ADD buckets :b",
-            "ExpressionAttributeValues": {":b": {"SS": [bucket]}},
-        }
+    def directory_updates(self, buckets: Iterable[str]) -> list[dict[str, Any]]:
+        """The Updates (ADD to each month's set of hour buckets) that go with timer items
+        in these buckets: one per month, as a transaction may touch an item only once."""
+        months: dict[str, set[str]] = {}
+        for bucket in buckets:
+            months.setdefault(bucket[:7], set()).add(bucket)
+        return [
+            {
+                "TableName": self.table,
+                "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
+                "UpdateExpression": "ADD buckets :b",
+                "ExpressionAttributeValues": {":b": {"SS": sorted(members)}},
+            }
+            for month, members in sorted(months.items())
+        ]
 
     def put(self, timer: Timer) -> None:
         self.client.transact_write_items(
             TransactItems=[
                 {"Put": {"TableName": self.table, "Item": self.item(timer)}},
-                {"Update": self.directory_update(timer)},
+                *({"Update": u} for u in self.directory_updates([hour_bucket(timer.due_at)])),
             ]
         )
 
