@@ -86,9 +86,9 @@ def run_journey_demo(project_dir: str, until: datetime) -> int:
             f = funnel(engine.counters(journey_id))
             summary.add_row(journey.journey.name, str(f["entered"]), str(f["held_out"]),
                             str(f["converted"]), str(f["completed"]), str(sends[journey_id]))  # fmt: skip
-        console.print(summary)
+        wide.print(summary)
         statuses = Counter(d.status for d in deliveries)
-        console.print(
+        wide.print(
             f"{len(deliveries)} delivery attempts ({', '.join(f'{n} {s}' for s, n in statuses.most_common())}) "
             f"simulated in {elapsed:.0f} s of wall time."
         )
