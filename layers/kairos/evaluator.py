@@ -497,6 +497,11 @@ class Evaluator:
                 )  # fmt: skip
             else:
                 after.append(effect)
+        guard = _effects_guard(after, member.member_id, f"{enrolment.id}:{enrolment.version}", now)
+        if guard is not None:
+            # The effects ride in the same transaction as a timer two minutes out: if
+            # this function dies before they are all done, that timer replays them.
+            change.timers.append(guard)
         if change.empty():
             return True
         if not self.store.commit(change):
@@ -504,21 +509,21 @@ class Evaluator:
             # stands, ours is dropped with its effects.
             logger.info("outcome superseded", extra={"enrolment_id": enrolment.id})
             return False
-        self._run_effects(after, member, now, key=f"{enrolment.id}:{enrolment.version}")
+        if guard is not None and self._run_effects(after, member, now):
+            self.store.due.delete(self._due_entry(guard))
         return True
 
+    def _due_entry(self, timer: DueItem) -> DueTimer:
+        item = self.store.due.item(timer)
+        return DueTimer(timer=timer, pk=item["pk"]["S"], sk=item["sk"]["S"])
+
     def _run_effects(
-        self,
-        effects: list[Send | MemberChange | EnterJourney],
-        member: Member,
-        now: datetime,
-        key: str,
-    ) -> None:
-        """Sends, member changes and `enter`s after their transaction committed. If one
-        fails (a throttled queue, a busy member), the rest are kept as a retry timer a
-        minute later: each is idempotent (delivery id, event id, enrolment key), so
-        running one twice is harmless, and a committed step never silently loses them."""
-        for index, effect in enumerate(effects):
+        self, effects: list[Send | MemberChange | EnterJourney], member: Member, now: datetime
+    ) -> bool:
+        """Sends, member changes and `enter`s after their transaction committed. Each is
+        idempotent (delivery id, event id, enrolment key), so the guard timer may replay
+        them all; False if one failed (a throttled queue, a busy member)."""
+        for effect in effects:
             try:
                 if isinstance(effect, Send):
                     self.queues.send(effect.request, self._queue_for(effect.request), now)
@@ -530,26 +535,25 @@ class Evaluator:
                 else:
                     self._enter(effect, member, now)
             except Exception:
-                logger.exception("effect failed; kept for a retry", extra={"key": key})
-                pending = [e.model_dump(mode="json") for e in effects[index:]]
-                retry = DueItem(
-                    timer_id=f"effects:{key}",
-                    due_at=now + timedelta(minutes=1),
-                    kind="effects",
-                    member_id=member.member_id,
-                    payload={"effects": pending, "key": key},
+                logger.exception(
+                    "effect failed; its guard timer will retry",
+                    extra={"member_id": member.member_id},
                 )
-                self.store.commit(Commit(timers=[retry]))
-                return
+                return False
+        return True
 
     def _on_effects_retry(self, due: DueTimer, member: Member | None, now: datetime) -> None:
-        if member is not None:
-            effects = [_EFFECTS.validate_python(e) for e in due.timer.payload["effects"]]
-            runnable = [e for e in effects if isinstance(e, Send | MemberChange | EnterJourney)]
+        """A step's effects were not confirmed done: run them again (idempotently)."""
+        if member is None:
             self.store.commit(Commit(consumed=due))
-            self._run_effects(runnable, member, now, key=due.timer.payload["key"] + ":retry")
-        else:
+            return
+        effects = [_EFFECTS.validate_python(e) for e in due.timer.payload["effects"]]
+        runnable = [e for e in effects if isinstance(e, Send | MemberChange | EnterJourney)]
+        if self._run_effects(runnable, member, now):
             self.store.commit(Commit(consumed=due))
+            return
+        again = _effects_guard(runnable, member.member_id, f"{due.timer.payload['key']}:retry", now)
+        self.store.commit(Commit(consumed=due, timers=[again] if again else []))
 
     def _queue_for(self, request: SendRequest) -> str:
         if request.channel != "auto":
@@ -567,6 +571,20 @@ class Evaluator:
         history = [e for e in self.store.enrolments(member.member_id) if e.journey == journey.id]
         if entry_allowed(journey, self.context(member, now, event=trigger), history, now):
             self._start(journey, member, trigger, history, now, key=effect.key)
+
+
+def _effects_guard(
+    effects: list[Send | MemberChange | EnterJourney], member_id: str, key: str, now: datetime
+) -> DueItem | None:
+    if not effects:
+        return None
+    return DueItem(
+        timer_id=f"effects:{key}",
+        due_at=now + timedelta(minutes=2),
+        kind="effects",
+        member_id=member_id,
+        payload={"effects": [e.model_dump(mode="json") for e in effects], "key": key},
+    )
 
 
 def _date_timer(journey_id: str, member_id: str, at: datetime) -> DueItem:

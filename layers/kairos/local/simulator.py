@@ -146,7 +146,10 @@ class Simulation:
     stack: LocalStack
     clock: FixedClock
     deliveries: list[Delivery] = field(default_factory=list)
-    _due: list[float] = field(default_factory=list)
+    _due: list[tuple[float, str]] = field(default_factory=list)
+    """(due time, timer key) of every timer written; a min-heap."""
+    _gone: set[str] = field(default_factory=set)
+    """Timers deleted before they came due (their tick is not needed)."""
     _fake_line: Any = None
     progress: Callable[[datetime, int], None] | None = None
     """Told the virtual time and deliveries so far whenever a new day begins."""
@@ -237,8 +240,10 @@ class Simulation:
             candidates: list[datetime] = []
             if index < len(pending):
                 candidates.append(utc(pending[index].time))
+            while self._due and self._due[0][1] in self._gone:
+                self._gone.discard(heapq.heappop(self._due)[1])
             if self._due:
-                candidates.append(_tick_time(self._due[0]))
+                candidates.append(_tick_time(self._due[0][0]))
             wakeups = [
                 w for name in self._queue_names() for w in queue_wakeups(name)
                 if w > self.clock().timestamp()
@@ -257,8 +262,8 @@ class Simulation:
                 self._post(webhook, context, pending[index])
                 index += 1
                 drain()
-            if self._due and _tick_time(self._due[0]) <= moment:
-                while self._due and _tick_time(self._due[0]) <= moment:
+            if self._due and _tick_time(self._due[0][0]) <= moment:
+                while self._due and _tick_time(self._due[0][0]) <= moment:
                     heapq.heappop(self._due)
                 if has_function("evaluator"):
                     self._invoke_evaluator(schedule_event(moment))
@@ -297,6 +302,11 @@ class Simulation:
     # ---- what the stream shows ------------------------------------------------------
 
     def _observe(self, record: dict[str, Any]) -> None:
+        keys = record["dynamodb"].get("Keys") or {}
+        if record.get("eventName") == "REMOVE":
+            if keys.get("pk", {}).get("S", "").startswith("DUE#"):
+                self._gone.add(keys["pk"]["S"] + keys["sk"]["S"])
+            return
         if record.get("eventName") != "INSERT":
             return
         image = record["dynamodb"].get("NewImage") or {}
@@ -304,7 +314,8 @@ class Simulation:
         sk = image.get("sk", {}).get("S", "")
         if pk.startswith("DUE#"):
             due = datetime.fromisoformat(image["due_at"]["S"])
-            heapq.heappush(self._due, due.timestamp())
+            self._gone.discard(pk + sk)  # written again after a delete: alive
+            heapq.heappush(self._due, (due.timestamp(), pk + sk))
         elif sk.startswith("TL#") and image.get("kind", {}).get("S", "").startswith("delivery."):
             entry = from_item(image)
             status = entry["kind"].removeprefix("delivery.")
