@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
 from kairos.local.stack import LocalStack
@@ -182,3 +184,44 @@ def test_a_send_that_cannot_be_queued_is_retried_not_lost(
     deployment.tick("2026-03-02T10:02")
     deployment.tick("2026-03-02T10:05")
     assert [(r.step, r.member_id != "") for r, _ in queues.sent] == [("hello", True)]
+
+
+@dataclass
+class CrashingQueues(CapturedQueues):
+    """The function dies (no exception it could catch) while queuing the first send."""
+
+    crashed: bool = False
+
+    def send(self, request: SendRequest, queue: str, now: datetime) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise SystemExit("function killed")
+        super().send(request, queue, now)
+
+
+def test_a_step_committed_just_before_a_crash_still_sends(
+    tmp_path: Path, stack: LocalStack
+) -> None:
+    # Given a journey that sends at once
+    project = BrandProject(tmp_path)
+    project.template("hello", line="hello")
+    project.journey("""
+        id: greet
+        trigger: {event: t.greet}
+        steps:
+          - {id: hello, send: {channel: line, template: hello}}
+    """)
+    queues = CrashingQueues()
+    deployment = Deployment.of(project.root, stack, queues)
+
+    # When the function dies after committing the step, before queuing its send
+    with pytest.raises(SystemExit):
+        deployment.event(event("t.greet", "2026-03-02T10:00", "U-crash"))
+    assert queues.sent == []
+
+    # Then the guard timer written with the step replays the send two minutes later
+    deployment.tick("2026-03-02T10:01")
+    assert queues.sent == []
+    deployment.tick("2026-03-02T10:02")
+    deployment.tick("2026-03-02T10:10")
+    assert [r.step for r, _ in queues.sent] == ["hello"]
