@@ -354,12 +354,10 @@ class Evaluator:
     def _on_timer(self, due: DueTimer, now: datetime) -> None:
         timer = due.timer
         payload = timer.payload
-        member = self.members.get(timer.member_id) if timer.member_id else None
-        if timer.kind == "step":
-            enrolment = (
-                self.store.enrolment(member.member_id, payload["journey"], payload["enrolment_id"])
-                if member is not None
-                else None
+        if timer.kind == "step" and timer.member_id:
+            # The member and the enrolment in one BatchGetItem.
+            member, enrolment = self.store.member_and_enrolment(
+                timer.member_id, payload["journey"], payload["enrolment_id"]
             )
             journey = self.journey_for(enrolment) if enrolment is not None else None
             if member is None or enrolment is None or journey is None:
@@ -368,7 +366,9 @@ class Evaluator:
             ctx = self.context(member, now, enrolment)
             outcome = steps.resume(enrolment, journey, ctx, now, self.runtime)
             self._apply(outcome, member, now, consumed=due)
-        elif timer.kind == "date":
+            return
+        member = self.members.get(timer.member_id) if timer.member_id else None
+        if timer.kind == "date":
             self._on_date(due, member, now)
         elif timer.kind == "schedule":
             self._on_schedule(due, now)

@@ -24,10 +24,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from kairos.engine.enrolment import Enrolment
+from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
-from kairos.store.members import Usage
+from kairos.store.members import Usage, member_from_item
 from kairos.store.timeline import timeline_item
 from kairos.store.timers import DueIndex, DueTimer, Timer
 
@@ -108,6 +109,37 @@ class EngineStore:
         self.usage.requests += 1
         item = response.get("Item")
         return Enrolment.model_validate(from_item(item)["enrolment"]) if item else None
+
+    def member_and_enrolment(
+        self, member_id: str, journey_id: str, enrolment_id: str
+    ) -> tuple[Member | None, Enrolment | None]:
+        """Both items of one member partition in a single BatchGetItem (a due step)."""
+        pk = to_attr(keys.member_pk(member_id))
+        profile_sk = keys.PROFILE_SK
+        enrolment_sk = keys.enrolment_sk(journey_id, enrolment_id)
+        request: Any = {
+            self.table: {
+                "Keys": [
+                    {"pk": pk, "sk": to_attr(profile_sk)},
+                    {"pk": pk, "sk": to_attr(enrolment_sk)},
+                ],
+                "ConsistentRead": True,
+            }
+        }
+        found: dict[str, dict[str, Any]] = {}
+        while request:
+            response = self.client.batch_get_item(RequestItems=request)
+            self.usage.requests += 1
+            for item in response.get("Responses", {}).get(self.table, []):
+                found[item["sk"]["S"]] = item
+            request = response.get("UnprocessedKeys") or {}
+        member = member_from_item(found[profile_sk]) if profile_sk in found else None
+        enrolment = (
+            Enrolment.model_validate(from_item(found[enrolment_sk])["enrolment"])
+            if enrolment_sk in found
+            else None
+        )
+        return member, enrolment
 
     def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = sorted(set(delivery_ids))
