@@ -15,8 +15,6 @@ message) leaves the same items.
 
 from __future__ import annotations
 
-import random
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -30,11 +28,11 @@ from kairos.delivery.frequency import Window
 from kairos.delivery.model import Outcome
 from kairos.models.member import Member
 from kairos.store import keys
+from kairos.store.batch import batch_get, pause
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
 from kairos.store.timeline import timeline_item
 
-BATCH_GET_MAX = 100
 BATCH_WRITE_MAX = 25
 
 
@@ -54,22 +52,7 @@ class DeliveryStore:
         item_keys = [
             (keys.member_pk(m), sk) for m in wanted for sk in (keys.PROFILE_SK, keys.FREQ_SK)
         ]
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for start in range(0, len(item_keys), BATCH_GET_MAX):
-            chunk = item_keys[start : start + BATCH_GET_MAX]
-            request: Any = {
-                self.table: {
-                    "Keys": [{"pk": to_attr(pk), "sk": to_attr(sk)} for pk, sk in chunk],
-                    "ConsistentRead": True,
-                }
-            }
-            attempt = 0
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    found[(item["pk"]["S"], item["sk"]["S"])] = item
-                request = response.get("UnprocessedKeys") or {}
-                attempt = _pause(attempt) if request else attempt
+        found = batch_get(self.client, self.table, item_keys)
         result: dict[str, tuple[Member | None, Window]] = {}
         for member_id in wanted:
             profile = found.get((keys.member_pk(member_id), keys.PROFILE_SK))
@@ -194,7 +177,7 @@ class DeliveryStore:
             while request:
                 response = self.client.batch_write_item(RequestItems=request)
                 request = response.get("UnprocessedItems") or {}
-                attempt = _pause(attempt) if request else attempt
+                attempt = pause(attempt) if request else attempt
 
 
 def _window(item: dict[str, Any] | None) -> Window:
@@ -203,9 +186,3 @@ def _window(item: dict[str, Any] | None) -> Window:
     values = from_item(item)
     sends = {str(k): int(v) for k, v in (values.get("sends") or {}).items()}
     return Window(sends=sends, version=int(values.get("version", 0)), exists=True)
-
-
-def _pause(attempt: int) -> int:
-    """Unprocessed items mean the table is busy: back off before asking again."""
-    time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
-    return attempt + 1

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from kairos.engine.enrolment import Enrolment
 from kairos.models.member import Member
 from kairos.store import keys
+from kairos.store.batch import batch_get
 from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import Usage, member_from_item
@@ -114,25 +115,13 @@ class EngineStore:
         self, member_id: str, journey_id: str, enrolment_id: str
     ) -> tuple[Member | None, Enrolment | None]:
         """Both items of one member partition in a single BatchGetItem (a due step)."""
-        pk = to_attr(keys.member_pk(member_id))
+        pk = keys.member_pk(member_id)
         profile_sk = keys.PROFILE_SK
         enrolment_sk = keys.enrolment_sk(journey_id, enrolment_id)
-        request: Any = {
-            self.table: {
-                "Keys": [
-                    {"pk": pk, "sk": to_attr(profile_sk)},
-                    {"pk": pk, "sk": to_attr(enrolment_sk)},
-                ],
-                "ConsistentRead": True,
-            }
-        }
-        found: dict[str, dict[str, Any]] = {}
-        while request:
-            response = self.client.batch_get_item(RequestItems=request)
-            self.usage.requests += 1
-            for item in response.get("Responses", {}).get(self.table, []):
-                found[item["sk"]["S"]] = item
-            request = response.get("UnprocessedKeys") or {}
+        items = batch_get(
+            self.client, self.table, [(pk, profile_sk), (pk, enrolment_sk)], on_response=self._count
+        )
+        found = {sk: item for (_, sk), item in items.items()}
         member = member_from_item(found[profile_sk]) if profile_sk in found else None
         enrolment = (
             Enrolment.model_validate(from_item(found[enrolment_sk])["enrolment"])
@@ -142,26 +131,12 @@ class EngineStore:
         return member, enrolment
 
     def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        wanted = sorted(set(delivery_ids))
-        if not wanted:
-            return {}
-        request: Any = {
-            self.table: {
-                "Keys": [
-                    {"pk": to_attr(keys.delivery_pk(d)), "sk": to_attr(keys.DELIVERY_SK)}
-                    for d in wanted
-                ]
-            }
-        }
-        found: dict[str, dict[str, Any]] = {}
-        while request:
-            response = self.client.batch_get_item(RequestItems=request)
-            self.usage.requests += 1
-            for item in response.get("Responses", {}).get(self.table, []):
-                values = from_item(item)
-                found[values["delivery_id"]] = values
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        wanted = [(keys.delivery_pk(d), keys.DELIVERY_SK) for d in sorted(set(delivery_ids))]
+        items = batch_get(self.client, self.table, wanted, on_response=self._count)
+        return {values["delivery_id"]: values for values in map(from_item, items.values())}
+
+    def _count(self, _: dict[str, Any]) -> None:
+        self.usage.requests += 1
 
     def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
         """Record an open or click on a delivery (first time only); False if unknown."""

@@ -29,6 +29,7 @@ from kairos.ingest.statistics import OrderContribution
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 from kairos.store import keys
+from kairos.store.batch import batch_get
 from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.timeline import timeline_item
@@ -147,25 +148,9 @@ class MemberRepository:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_get(self, item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        if not item_keys:
-            return {}
-        unique = list(dict.fromkeys(item_keys))
-        request: Any = {
-            self.table: {
-                "Keys": [{"pk": to_attr(pk), "sk": to_attr(sk)} for pk, sk in unique],
-                "ConsistentRead": True,
-            }
-        }
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        while request:
-            response = self.client.batch_get_item(
-                RequestItems=request, ReturnConsumedCapacity="TOTAL"
-            )
-            self.usage.add(response)
-            for item in response.get("Responses", {}).get(self.table, []):
-                found[(item["pk"]["S"], item["sk"]["S"])] = item
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        return batch_get(
+            self.client, self.table, item_keys, consumed=True, on_response=self.usage.add
+        )
 
     # ---- the write path --------------------------------------------------------------
 

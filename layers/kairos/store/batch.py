@@ -1,0 +1,54 @@
+"""BatchGetItem done once: chunks of 100 keys, unprocessed keys asked again with a
+backoff, results by (pk, sk). Every store reads several items this way."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kairos.store.codec import to_attr
+
+BATCH_GET_MAX = 100
+
+ItemKey = tuple[str, str]
+
+
+def pause(attempt: int) -> int:
+    """Unprocessed items mean the table is busy: back off before asking again."""
+    time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
+    return attempt + 1
+
+
+def batch_get(
+    client: Any,
+    table: str,
+    item_keys: Iterable[ItemKey],
+    *,
+    consumed: bool = False,
+    on_response: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[ItemKey, dict[str, Any]]:
+    """The items found for these keys (strongly consistent), as low-level items.
+    `on_response` sees every response (request counts, consumed capacity)."""
+    unique = list(dict.fromkeys(item_keys))
+    found: dict[ItemKey, dict[str, Any]] = {}
+    for start in range(0, len(unique), BATCH_GET_MAX):
+        chunk = unique[start : start + BATCH_GET_MAX]
+        request: Any = {
+            table: {
+                "Keys": [{"pk": to_attr(pk), "sk": to_attr(sk)} for pk, sk in chunk],
+                "ConsistentRead": True,
+            }
+        }
+        attempt = 0
+        while request:
+            extra = {"ReturnConsumedCapacity": "TOTAL"} if consumed else {}
+            response = client.batch_get_item(RequestItems=request, **extra)
+            if on_response is not None:
+                on_response(response)
+            for item in response.get("Responses", {}).get(table, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            attempt = pause(attempt) if request else attempt
+    return found
