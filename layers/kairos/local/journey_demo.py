@@ -13,7 +13,7 @@ from rich.table import Table
 
 from kairos.commands.journeys import funnel
 from kairos.local.display import console
-from kairos.local.simulator import Simulation, load_events, load_members
+from kairos.local.simulator import Simulation, load_inputs
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
@@ -25,10 +25,10 @@ STATUS_STYLE = {"sent": "green", "capped": "yellow", "unreachable": "red", "fail
 def run_journey_demo(project_dir: str, until: datetime) -> int:
     root = Path(project_dir)
     project = load_project(root)
-    events = load_events(root / "events.jsonl")
-    start = events[0].time
-    if (root / "members.csv").exists():
-        events = load_members(root / "members.csv", start) + events
+    members_file = root / "members.csv"
+    events, start = load_inputs(
+        root / "events.jsonl", until, members_file if members_file.exists() else None
+    )
     console.rule(
         f"[bold]Kairos demo: {project.summary()}, {len(events)} events, until {until:%Y-%m-%d}"
     )

@@ -359,17 +359,26 @@ def _tick_time(epoch: float) -> datetime:
     return datetime.fromtimestamp(math.ceil(epoch / 60) * 60, tz=UTC)
 
 
+def load_inputs(
+    events_file: Path, until: datetime, members_file: Path | None = None
+) -> tuple[list[CanonicalEvent], datetime]:
+    """The events to apply, in order, and the virtual start: the first event's time, or
+    a second before it when a members file is imported first."""
+    events = load_events(events_file)
+    start = utc(events[0].time) if events else utc(until)
+    if members_file is not None:
+        start = start - timedelta(seconds=1)
+        events = load_members(members_file, start) + events
+    return events, start
+
+
 def simulate(
     project_dir: str,
     events_file: Path,
     until: datetime,
     members_file: Path | None = None,
 ) -> list[Delivery]:
-    events = load_events(events_file)
-    start = utc(events[0].time) if events else utc(until)
-    if members_file is not None:
-        events = load_members(members_file, start - timedelta(seconds=1)) + events
-        start = start - timedelta(seconds=1)
+    events, start = load_inputs(events_file, until, members_file)
     simulation = Simulation.start(project_dir, start)
     try:
         return simulation.run(events, until)
