@@ -161,10 +161,8 @@ class FlakyQueues(CapturedQueues):
         super().send(request, queue, now)
 
 
-def test_a_send_that_cannot_be_queued_is_retried_not_lost(
-    tmp_path: Path, stack: LocalStack
-) -> None:
-    # Given a journey that sends at once, and a queue that refuses the first attempt
+def _greeting_brand(tmp_path: Path) -> BrandProject:
+    """A journey that greets at once: one send right after the trigger."""
     project = BrandProject(tmp_path)
     project.template("hello", line="hello")
     project.journey("""
@@ -173,6 +171,14 @@ def test_a_send_that_cannot_be_queued_is_retried_not_lost(
         steps:
           - {id: hello, send: {channel: line, template: hello}}
     """)
+    return project
+
+
+def test_a_send_that_cannot_be_queued_is_retried_not_lost(
+    tmp_path: Path, stack: LocalStack
+) -> None:
+    # Given a journey that sends at once, and a queue that refuses the first attempt
+    project = _greeting_brand(tmp_path)
     queues = FlakyQueues()
     deployment = Deployment.of(project.root, stack, queues)
 
@@ -203,14 +209,7 @@ def test_a_step_committed_just_before_a_crash_still_sends(
     tmp_path: Path, stack: LocalStack
 ) -> None:
     # Given a journey that sends at once
-    project = BrandProject(tmp_path)
-    project.template("hello", line="hello")
-    project.journey("""
-        id: greet
-        trigger: {event: t.greet}
-        steps:
-          - {id: hello, send: {channel: line, template: hello}}
-    """)
+    project = _greeting_brand(tmp_path)
     queues = CrashingQueues()
     deployment = Deployment.of(project.root, stack, queues)
 
