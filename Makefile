@@ -50,7 +50,7 @@ test-e2e: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers infra bench
+	$(VENV)/bin/mypy layers devtools infra bench
 	# Each function's handler is a module named `handler`: check them one at a time.
 	for fn in functions/*/handler.py; do $(VENV)/bin/mypy $$fn || exit 1; done
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from kairos.ingest.signatures import sign_kairos
-from kairos.local.apigw import proxy_event
-from kairos.local.emulator import start_emulator
-from kairos.local.functions import LambdaContext, load_function
-from kairos.local.pumps import StreamPump, schedule_event
-from kairos.local.stack import create_local_stack
+from kairos_dev.local.apigw import proxy_event
+from kairos_dev.local.emulator import start_emulator
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.pumps import StreamPump, schedule_event
+from kairos_dev.local.stack import create_local_stack
 
 MEMBERS = int(os.environ.get("KAIROS_BENCH_EVALUATOR_MEMBERS", "200"))
 COPIES = int(os.environ.get("KAIROS_BENCH_SIM_COPIES", "1"))
@@ -53,7 +53,7 @@ def _project(root: Path) -> None:
 
 
 def _simulate_per_member() -> float:
-    from kairos.local.simulator import load_events, load_members, simulate
+    from kairos_dev.local.simulator import load_events, load_members, simulate
 
     root = Path("examples")
     events = [e.model_dump(mode="json") for e in load_events(root / "events.jsonl")]

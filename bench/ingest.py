@@ -14,10 +14,10 @@ import time
 from typing import Any
 
 from kairos.ingest.signatures import sign_kairos, sign_line
-from kairos.local.apigw import proxy_event
-from kairos.local.emulator import start_emulator
-from kairos.local.functions import LambdaContext, load_function
-from kairos.local.stack import create_local_stack
+from kairos_dev.local.apigw import proxy_event
+from kairos_dev.local.emulator import start_emulator
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.stack import create_local_stack
 
 EVENTS = int(os.environ.get("KAIROS_BENCH_INGEST_EVENTS", "600"))
 T0 = 1_772_326_800_000

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kairos.ingest.signatures import sign_kairos, sign_line, sign_shopify
-from kairos.local.apigw import proxy_event
-from kairos.local.functions import LambdaContext, load_function
-from kairos.local.stack import LocalStack
+from kairos_dev.local.apigw import proxy_event
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.stack import LocalStack
 
 NOW_MS = 1_772_330_400_000  # 2026-03-01T10:00:00+08:00
 

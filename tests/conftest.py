@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kairos.local.emulator import Emulator, start_emulator
-from kairos.local.stack import LocalStack, create_local_stack
+from kairos_dev.local.emulator import Emulator, start_emulator
+from kairos_dev.local.stack import LocalStack, create_local_stack
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from kairos.local.simulator import Delivery, simulate
+from kairos_dev.local.simulator import Delivery, simulate
 from kairos.project import load_project
 
 TZ_OFFSET = "+08:00"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kairos.cli import main
-from kairos.local.simulator import Simulation, load_events
+from kairos_dev.cli import main
+from kairos_dev.local.simulator import Simulation, load_events
 from tests.e2e.journey_builder import BrandProject, at
 
 

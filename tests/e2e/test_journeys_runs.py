@@ -17,7 +17,7 @@ import pytest
 
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
-from kairos.local.stack import LocalStack
+from kairos_dev.local.stack import LocalStack
 from kairos.models.events import CanonicalEvent
 from kairos.models.send_request import SendRequest
 from kairos.project import load_project

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kairos.local.stack import LocalStack
+from kairos_dev.local.stack import LocalStack
 from kairos.store.members import MemberRepository
 from tests.builders import WebhookClient
 

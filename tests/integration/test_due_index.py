@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kairos.local.stack import LocalStack
+from kairos_dev.local.stack import LocalStack
 from kairos.store.timers import DueIndex, Timer, hour_bucket
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kairos.local.emulator import Emulator
-from kairos.local.functions import LambdaContext
+from kairos_dev.local.emulator import Emulator
+from kairos_dev.local.functions import LambdaContext
 from tests.integration.test_sender_harness import Rig, make_rig, request
 
 

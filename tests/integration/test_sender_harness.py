@@ -17,12 +17,12 @@ from types import ModuleType
 from typing import Any
 
 from kairos.clock import FixedClock
-from kairos.local.emulator import Emulator
-from kairos.local.fake_line import FakeLine, start_fake_line
-from kairos.local.functions import LambdaContext, load_function
-from kairos.local.outbox import Outbox, verify_sender
-from kairos.local.pumps import QueuePump
-from kairos.local.stack import LocalStack, create_local_stack
+from kairos_dev.local.emulator import Emulator
+from kairos_dev.local.fake_line import FakeLine, start_fake_line
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.outbox import Outbox, verify_sender
+from kairos_dev.local.pumps import QueuePump
+from kairos_dev.local.stack import LocalStack, create_local_stack
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kairos.local.emulator import Emulator
+from kairos_dev.local.emulator import Emulator
 from kairos.models.settings import Channels, Duration, FrequencyCap, LineChannel, Settings
 from tests.integration.test_sender_harness import NOW, Rig, make_rig, request
 

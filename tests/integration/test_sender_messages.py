@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from kairos.delivery.tracking import read_token
-from kairos.local.emulator import Emulator
-from kairos.local.outbox import capture_calls
+from kairos_dev.local.emulator import Emulator
+from kairos_dev.local.outbox import capture_calls
 from kairos.models.settings import Channels, Settings, SmsChannel
 from tests.integration.test_sender_harness import HELLO, NEWS, Rig, make_rig, request, template
 
@@ -59,7 +59,7 @@ def test_email_carries_one_click_unsubscribe_tags_and_the_configuration_set(rig:
     # Given a configuration set and a member with an email
     rig.stack.extra_env["KAIROS_SES_CONFIGURATION_SET"] = "kairos-events"
     rig.stack.activate()
-    from kairos.local.functions import load_function
+    from kairos_dev.local.functions import load_function
 
     rig.handler = load_function("sender", fresh=True)
     rig.handler.clock = lambda: request("x").requested_at

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from kairos.local.emulator import Emulator
+from kairos_dev.local.emulator import Emulator
 from tests.integration.test_sender_harness import NOW, Rig, make_rig, request
 
 

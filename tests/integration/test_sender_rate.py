@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kairos.local.emulator import Emulator
+from kairos_dev.local.emulator import Emulator
 from kairos.models.settings import Channels, LineChannel, Settings
 from tests.integration.test_sender_harness import Rig, make_rig, request
 

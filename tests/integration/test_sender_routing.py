@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kairos.local.emulator import Emulator
+from kairos_dev.local.emulator import Emulator
 from tests.integration.test_sender_harness import Rig, make_rig, request
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kairos.delivery.tracking import make_token
-from kairos.local.stack import LocalStack
+from kairos_dev.local.stack import LocalStack
 from kairos.store.members import MemberRepository
 from tests.builders import WebhookClient, canonical
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kairos.ingest.signatures import sign_kairos, sign_line
-from kairos.local.stack import LocalStack
+from kairos_dev.local.stack import LocalStack
 from tests.builders import WebhookClient, canonical, follow, line_body, shop_order
 
 

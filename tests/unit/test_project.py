@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kairos.cli import main
+from kairos_dev.cli import main
 from kairos.project import ProjectError, load_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -27,8 +27,8 @@ from pydantic import ValidationError
 from kairos.clock import FixedClock, utc
 from kairos.config import brand_settings
 from kairos.ingest.signatures import sign_kairos
-from kairos.local.apigw import proxy_event
-from kairos.local.emulator import (
+from kairos_dev.local.apigw import proxy_event
+from kairos_dev.local.emulator import (
     Emulator,
     install_clock,
     queue_ready,
@@ -36,10 +36,10 @@ from kairos.local.emulator import (
     start_emulator,
     stream_length,
 )
-from kairos.local.functions import LambdaContext, load_function
-from kairos.local.pumps import QueuePump, StreamPump, schedule_event
-from kairos.local.runtime import has_function
-from kairos.local.stack import LocalStack, create_local_stack
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
+from kairos_dev.local.runtime import has_function
+from kairos_dev.local.stack import LocalStack, create_local_stack
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
 from kairos.observability import logger, metrics
 from kairos.store.codec import from_item
@@ -182,12 +182,12 @@ class Simulation:
         return sim
 
     def _start_fakes(self) -> None:
-        from kairos.local.fake_line import start_fake_line
-        from kairos.local.outbox import verify_sender
+        from kairos_dev.local.fake_line import start_fake_line
+        from kairos_dev.local.outbox import verify_sender
 
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
         self.stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = self._fake_line.url
-        self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos.local/t/")
+        self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
         settings = brand_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
 

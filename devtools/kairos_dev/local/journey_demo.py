@@ -11,9 +11,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from kairos.commands.journeys import funnel
-from kairos.local.display import console
-from kairos.local.simulator import Simulation, load_inputs
+from kairos_dev.commands.journeys import funnel
+from kairos_dev.local.display import console
+from kairos_dev.local.simulator import Simulation, load_inputs
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository

@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
 
 
 def repository(table: str | None) -> Any:
-    from kairos.local.runtime import read_session
+    from kairos_dev.local.runtime import read_session
     from kairos.store.members import MemberRepository
 
     if table is None and "KAIROS_TABLE" not in os.environ:
@@ -95,7 +95,7 @@ def run_show(args: argparse.Namespace) -> int:
         print(json.dumps({"member": member.model_dump(mode="json"), "timeline": timeline},
                          ensure_ascii=False, indent=2, default=str))  # fmt: skip
         return 0
-    from kairos.local.display import print_member
+    from kairos_dev.local.display import print_member
 
     print_member(member, timeline)
     return 0
@@ -105,7 +105,7 @@ def run_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from kairos.ingest.service import ingest
-    from kairos.local.simulator import SimulationInputError, load_members
+    from kairos_dev.local.simulator import SimulationInputError, load_members
 
     if not args.file.exists():
         print(f"{args.file}: no such file", file=sys.stderr)

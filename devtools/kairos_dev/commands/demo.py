@@ -28,9 +28,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.ingest:
-        from kairos.local.demo import run_foundation_demo
+        from kairos_dev.local.demo import run_foundation_demo
 
         return run_foundation_demo(args.project)
-    from kairos.local.journey_demo import run_journey_demo
+    from kairos_dev.local.journey_demo import run_journey_demo
 
     return run_journey_demo(args.project, datetime.fromisoformat(args.until))

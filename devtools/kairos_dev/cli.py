@@ -1,4 +1,4 @@
-"""The `kairos` command line: discovers subcommands in `kairos.commands`."""
+"""The `kairos` command line: discovers subcommands in `kairos_dev.commands`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from kairos import commands
+from kairos_dev import commands
 
 
 def build_parser() -> argparse.ArgumentParser:

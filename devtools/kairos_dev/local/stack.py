@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from kairos.local.emulator import Emulator
+from kairos_dev.local.emulator import Emulator
 
 DEV_LINE_CHANNEL_SECRET = "kairos-dev-line-channel-secret"
 DEV_LINE_CHANNEL_TOKEN = "kairos-dev-line-channel-token"

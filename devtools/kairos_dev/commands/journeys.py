@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
 
 
 def _store(table: str | None) -> Any:
-    from kairos.commands.members import repository
+    from kairos_dev.commands.members import repository
     from kairos.store.enrolments import EngineStore
 
     members = repository(table)
@@ -57,7 +57,7 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
-    from kairos.local.display import console
+    from kairos_dev.local.display import console
 
     by_step: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -114,7 +114,7 @@ def run_stats(args: argparse.Namespace) -> int:
         return 1
     from rich.table import Table
 
-    from kairos.local.display import console
+    from kairos_dev.local.display import console
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value * 100:.1f}%"

@@ -9,8 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kairos.local.apigw import proxy_event
-from kairos.local.functions import invoke
+from kairos_dev.local.apigw import proxy_event
+from kairos_dev.local.functions import invoke
 
 ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/line/webhook"): "/line/webhook",

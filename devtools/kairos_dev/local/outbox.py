@@ -1,6 +1,6 @@
 """What the embedded emulator's SES v2 and SNS were asked to send.
 
-The emulator runs in this process (kairos.local.emulator), so the outbox reads moto's
+The emulator runs in this process (kairos_dev.local.emulator), so the outbox reads moto's
 backends directly: no extra HTTP endpoint, and the raw MIME of every email is there to
 check headers (List-Unsubscribe) and bodies. moto keeps neither SES tags nor SNS
 message attributes; `capture_calls` records the parameters of a real boto3 client's
@@ -15,7 +15,7 @@ from email.message import Message
 from email.policy import default as default_policy
 from typing import Any
 
-from kairos.local.emulator import REGION
+from kairos_dev.local.emulator import REGION
 
 ACCOUNT = "123456789012"  # moto's default account
 

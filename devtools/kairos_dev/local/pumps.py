@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from kairos.clock import utc
-from kairos.local.emulator import REGION
+from kairos_dev.local.emulator import REGION
 from kairos.observability import logger
 
 Invoke = Callable[[dict[str, Any]], Any]

@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kairos.local.simulator import SimulationInputError, simulate, write_deliveries
+    from kairos_dev.local.simulator import SimulationInputError, simulate, write_deliveries
 
     for path in (args.events, args.members):
         if path is not None and not path.exists():

@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kairos.local.runtime import LocalRuntime
+    from kairos_dev.local.runtime import LocalRuntime
 
     runtime = LocalRuntime.start(args.project, port=args.port)
     print(f"Kairos local: {runtime.api.url}  (emulator {runtime.emulator.endpoint})")

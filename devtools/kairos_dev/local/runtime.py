@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kairos.local.emulator import Emulator, start_emulator
-from kairos.local.functions import FUNCTIONS_DIR, invoke, load_function
-from kairos.local.http import LocalApi
-from kairos.local.pumps import QueuePump, StreamPump, schedule_event
-from kairos.local.stack import LocalStack, create_local_stack
+from kairos_dev.local.emulator import Emulator, start_emulator
+from kairos_dev.local.functions import FUNCTIONS_DIR, invoke, load_function
+from kairos_dev.local.http import LocalApi
+from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
+from kairos_dev.local.stack import LocalStack, create_local_stack
 from kairos.observability import logger
 
 SESSION_FILE = Path(".kairos") / "local.json"
@@ -73,8 +73,8 @@ class LocalRuntime:
             # Sends go to a local fake LINE API and the emulator's SES and SNS: nothing
             # leaves this machine.
             from kairos.config import brand_settings
-            from kairos.local.fake_line import start_fake_line
-            from kairos.local.outbox import verify_sender
+            from kairos_dev.local.fake_line import start_fake_line
+            from kairos_dev.local.outbox import verify_sender
 
             fake_line = start_fake_line(token=stack.secrets.line_channel_token)
             stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
