@@ -39,16 +39,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from kairos_dev.local.emulator import start_emulator
-from kairos_dev.local.fake_line import FakeLine, start_fake_line
-from kairos_dev.local.functions import LambdaContext, load_function
-from kairos_dev.local.pumps import QueuePump
-from kairos_dev.local.stack import LocalStack, create_local_stack
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Channels, LineChannel, Settings
 from kairos.models.template import Template
 from kairos.store import keys
 from kairos.store.codec import to_item
+from kairos_dev.local.emulator import start_emulator
+from kairos_dev.local.fake_line import FakeLine, start_fake_line
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.pumps import QueuePump
+from kairos_dev.local.stack import LocalStack, create_local_stack
 
 BACKLOG = int(os.environ.get("KAIROS_BENCH_SENDER_BACKLOG", "20000"))
 RATE = int(os.environ.get("KAIROS_BENCH_LINE_RATE", "500"))

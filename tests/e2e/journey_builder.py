@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from kairos_dev.local.simulator import Delivery, simulate
 from kairos.project import load_project
+from kairos_dev.local.simulator import Delivery, simulate
 
 TZ_OFFSET = "+08:00"
 

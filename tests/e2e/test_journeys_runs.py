@@ -17,12 +17,12 @@ import pytest
 
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
-from kairos_dev.local.stack import LocalStack
 from kairos.models.events import CanonicalEvent
 from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
+from kairos_dev.local.stack import LocalStack
 from tests.e2e.journey_builder import BrandProject, at, event
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kairos_dev.cli import main
 from kairos.ingest.signatures import sign_kairos, sign_line
+from kairos_dev.cli import main
 from kairos_dev.local.demo import post
 from kairos_dev.local.runtime import LocalRuntime
 from tests.builders import follow, line_body, shop_order

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from kairos_dev.local.stack import LocalStack
 from kairos.store.members import MemberRepository
+from kairos_dev.local.stack import LocalStack
 from tests.builders import WebhookClient
 
 

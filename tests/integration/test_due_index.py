@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kairos_dev.local.stack import LocalStack
 from kairos.store.timers import DueIndex, Timer, hour_bucket
+from kairos_dev.local.stack import LocalStack
 
 
 def at(text: str) -> datetime:

@@ -17,12 +17,6 @@ from types import ModuleType
 from typing import Any
 
 from kairos.clock import FixedClock
-from kairos_dev.local.emulator import Emulator
-from kairos_dev.local.fake_line import FakeLine, start_fake_line
-from kairos_dev.local.functions import LambdaContext, load_function
-from kairos_dev.local.outbox import Outbox, verify_sender
-from kairos_dev.local.pumps import QueuePump
-from kairos_dev.local.stack import LocalStack, create_local_stack
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template
@@ -30,6 +24,12 @@ from kairos.store import keys
 from kairos.store.codec import to_item
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
+from kairos_dev.local.emulator import Emulator
+from kairos_dev.local.fake_line import FakeLine, start_fake_line
+from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.outbox import Outbox, verify_sender
+from kairos_dev.local.pumps import QueuePump
+from kairos_dev.local.stack import LocalStack, create_local_stack
 
 NOW = datetime.fromisoformat("2026-03-01T10:00:00+08:00")
 SENDER_ADDRESS = "hello@shop.example"

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from kairos_dev.local.emulator import Emulator
 from kairos.models.settings import Channels, Duration, FrequencyCap, LineChannel, Settings
+from kairos_dev.local.emulator import Emulator
 from tests.integration.test_sender_harness import NOW, Rig, make_rig, request
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from kairos.delivery.tracking import read_token
+from kairos.models.settings import Channels, Settings, SmsChannel
 from kairos_dev.local.emulator import Emulator
 from kairos_dev.local.outbox import capture_calls
-from kairos.models.settings import Channels, Settings, SmsChannel
 from tests.integration.test_sender_harness import HELLO, NEWS, Rig, make_rig, request, template
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kairos_dev.local.emulator import Emulator
 from kairos.models.settings import Channels, LineChannel, Settings
+from kairos_dev.local.emulator import Emulator
 from tests.integration.test_sender_harness import Rig, make_rig, request
 
 

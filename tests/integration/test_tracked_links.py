@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kairos.delivery.tracking import make_token
-from kairos_dev.local.stack import LocalStack
 from kairos.store.members import MemberRepository
+from kairos_dev.local.stack import LocalStack
 from tests.builders import WebhookClient, canonical
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kairos_dev.cli import main
 from kairos.project import ProjectError, load_project
+from kairos_dev.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -29,8 +29,8 @@ def register(subparsers: Any) -> None:
 
 
 def _store(table: str | None) -> Any:
-    from kairos_dev.commands.members import repository
     from kairos.store.enrolments import EngineStore
+    from kairos_dev.commands.members import repository
 
     members = repository(table)
     return EngineStore(members.table, members.client)

@@ -57,8 +57,8 @@ def register(subparsers: Any) -> None:
 
 
 def repository(table: str | None) -> Any:
-    from kairos_dev.local.runtime import read_session
     from kairos.store.members import MemberRepository
+    from kairos_dev.local.runtime import read_session
 
     if table is None and "KAIROS_TABLE" not in os.environ:
         session = read_session()

@@ -10,9 +10,9 @@ import urllib.request
 from typing import Any
 
 from kairos.ingest.signatures import sign_kairos, sign_line
+from kairos.store.members import MemberRepository
 from kairos_dev.local.display import console, print_member
 from kairos_dev.local.runtime import LocalRuntime
-from kairos.store.members import MemberRepository
 
 T0 = 1_772_326_800_000  # 2026-03-01T09:00:00+08:00
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from kairos_dev.commands.journeys import funnel
-from kairos_dev.local.display import console
-from kairos_dev.local.simulator import Simulation, load_inputs
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
+from kairos_dev.commands.journeys import funnel
+from kairos_dev.local.display import console
+from kairos_dev.local.simulator import Simulation, load_inputs
 
 STATUS_STYLE = {"sent": "green", "capped": "yellow", "unreachable": "red", "failed": "red",
                 "quota_exceeded": "yellow"}  # fmt: skip

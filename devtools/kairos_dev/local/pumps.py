@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from kairos.clock import utc
-from kairos_dev.local.emulator import REGION
 from kairos.observability import logger
+from kairos_dev.local.emulator import REGION
 
 Invoke = Callable[[dict[str, Any]], Any]
 

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kairos.observability import logger
 from kairos_dev.local.emulator import Emulator, start_emulator
 from kairos_dev.local.functions import FUNCTIONS_DIR, invoke, load_function
 from kairos_dev.local.http import LocalApi
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.stack import LocalStack, create_local_stack
-from kairos.observability import logger
 
 SESSION_FILE = Path(".kairos") / "local.json"
 

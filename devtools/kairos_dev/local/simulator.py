@@ -27,6 +27,9 @@ from pydantic import ValidationError
 from kairos.clock import FixedClock, utc
 from kairos.config import brand_settings
 from kairos.ingest.signatures import sign_kairos
+from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
+from kairos.observability import logger, metrics
+from kairos.store.codec import from_item
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.emulator import (
     Emulator,
@@ -40,9 +43,6 @@ from kairos_dev.local.functions import LambdaContext, load_function
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.runtime import has_function
 from kairos_dev.local.stack import LocalStack, create_local_stack
-from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
-from kairos.observability import logger, metrics
-from kairos.store.codec import from_item
 
 STATUSES = ("sent", "capped", "unreachable", "failed", "quota_exceeded")
 
