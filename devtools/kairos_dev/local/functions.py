@@ -5,12 +5,18 @@ The local runtime, the simulator and the tests call exactly the code Lambda runs
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from kairos.aws import AwsClients, Boto3Clients
+from kairos.config import RuntimeConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -55,5 +61,36 @@ class LambdaContext:
         return 30_000
 
 
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+WIRING = {"webhook": "kairos.ingest.wiring"}
+"""Each function's wiring module: `build(config, aws)` makes the services its `handle`
+takes. Functions not listed still wire themselves from the environment."""
+
+
+@dataclass
+class FunctionHost:
+    """Runs the real handlers the way Lambda does, with services wired to the clients
+    given (the emulator's, or the memory backend's) and the stack's environment."""
+
+    aws: AwsClients
+    environ: dict[str, str]
+    _services: dict[str, Any] = field(default_factory=dict)
+
+    def services(self, name: str) -> Any:
+        if name not in self._services:
+            wiring = importlib.import_module(WIRING[name])
+            self._services[name] = wiring.build(RuntimeConfig.from_env(self.environ), self.aws)
+        return self._services[name]
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        module = load_function(name)
+        context = LambdaContext(function_name=f"kairos-{name}")
+        if name in WIRING and hasattr(module, "handle"):
+            return module.handle(event, context, self.services(name))
+        return module.handler(event, context)
+
+
 def invoke(name: str, event: dict[str, Any]) -> Any:
-    return load_function(name).handler(event, LambdaContext(function_name=f"kairos-{name}"))
+    """Invoke with services wired from this process's environment (one stack)."""
+    return FunctionHost(Boto3Clients(), dict(os.environ)).invoke(name, event)
