@@ -14,13 +14,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
-from kairos.config import RuntimeConfig, brand_settings
+from kairos.config import RuntimeConfig
 from kairos.delivery.tracking import BadToken, Link, read_token
 from kairos.ingest import line, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
+from kairos.project import load_settings
 from kairos.secrets import line_secrets, webhook_secrets
 from kairos.store.members import ConcurrentUpdateError, MemberRepository
 
@@ -56,7 +57,7 @@ def raw_body() -> bytes:
 
 def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
     now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
-    results = ingest(events, store(), now, brand_settings(config.project_dir).zone)
+    results = ingest(events, store(), now, load_settings(config.project_dir).zone)
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     return {
