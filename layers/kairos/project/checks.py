@@ -1,6 +1,9 @@
 """Checks that need more than one file, or more than the file's own schema.
 
-- Every text of a template parses as Jinja2.
+- Templates compile in the sender's own sandboxed Jinja environments, so what
+  `kairos validate` accepts is what the sender can render: a syntax error, an unknown
+  filter or test, or an `{% include %}` the sender cannot resolve is found here, not at
+  send time.
 - Journeys refer only to segments, templates, channels and journeys that exist.
 
 Every problem names the file, the line, the step (inside a journey) and the reason.
@@ -9,9 +12,10 @@ Every problem names the file, the line, the step (inside a journey) and the reas
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from kairos.engine.compiled import CompiledJourney, CompiledSegment
@@ -24,25 +28,69 @@ from kairos.project.yaml import Document
 
 # ---- templates ------------------------------------------------------------------------
 
-_JINJA = SandboxedEnvironment()
+_HTML_FIELDS = {("email", "html")}
+"""Rendered with HTML autoescape by the sender; every other text is plain."""
+
+
+@cache
+def _sender_environments() -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
+    """The sender's (plain, HTML) environments: the same filters, tests, sandbox and
+    loader a template meets at send time."""
+    # Imported here: the sender's module brings in line-bot-sdk's Flex models, which only
+    # loading templates needs, not reading settings.
+    from kairos.delivery.templates import Renderer
+
+    renderer = Renderer()
+    return renderer._plain, renderer._html
 
 
 def check_template(doc: Document, template: Template, problems: list[Problem]) -> None:
-    """Every text of the template must parse as Jinja2 (rendering is the sender's job)."""
+    """Every text the sender renders must compile the way the sender compiles it."""
+    plain, html = _sender_environments()
     for channel in template.channels():
         body = getattr(template, channel).model_dump(exclude_none=True)
         for loc, text in _strings(body, (channel,)):
-            try:
-                _JINJA.parse(text)
-            except TemplateSyntaxError as exc:
-                problems.append(
-                    Problem(
-                        doc.path,
-                        doc.line(loc),
-                        render_loc(loc),
-                        f"template does not parse (line {exc.lineno} of the text): {exc.message}",
-                    )
+            env = html if loc in _HTML_FIELDS else plain
+            for reason in _compile_problems(env, text):
+                problems.append(Problem(doc.path, doc.line(loc), render_loc(loc), reason))
+
+
+def _compile_problems(env: SandboxedEnvironment, text: str) -> list[str]:
+    try:
+        tree = env.parse(text)
+    except TemplateSyntaxError as exc:
+        return [f"template does not parse (line {exc.lineno} of the text): {exc.message}"]
+    # Jinja defers an unknown filter or test inside `{% if %}` to render time, and an
+    # include to the loader: find them in the tree so a rarely taken branch cannot hide one.
+    found: list[str] = []
+    for kind, node_type, known in (
+        ("filter", nodes.Filter, env.filters),
+        ("test", nodes.Test, env.tests),
+    ):
+        for used in tree.find_all(node_type):
+            if used.name not in known:
+                found.append(_compile_reason(used.lineno, f"no {kind} named {used.name!r}"))
+    if env.loader is None:
+        for other in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            found.append(
+                _compile_reason(
+                    other.lineno, "a message cannot include, import or extend another template"
                 )
+            )
+    if found:
+        return list(dict.fromkeys(found))
+    try:
+        env.from_string(text)
+    except TemplateSyntaxError as exc:  # also TemplateAssertionError
+        return [_compile_reason(exc.lineno, exc.message or str(exc))]
+    except Exception as exc:  # whatever the sender would meet compiling it
+        return [_compile_reason(None, f"{type(exc).__name__}: {exc}")]
+    return []
+
+
+def _compile_reason(lineno: int | None, message: str) -> str:
+    at = f" (line {lineno} of the text)" if lineno else ""
+    return f"template does not compile{at}: {message}"
 
 
 def _strings(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
