@@ -35,7 +35,7 @@ from botocore.config import Config
 from pydantic import Json, ValidationError
 
 from kairos.clock import Clock
-from kairos.config import RuntimeConfig, brand_settings
+from kairos.config import RuntimeConfig
 from kairos.delivery.channels.base import Channels
 from kairos.delivery.channels.email import EmailChannel
 from kairos.delivery.channels.line import LineChannel
@@ -96,7 +96,7 @@ def _project() -> tuple[Settings, Mapping[str, Template]]:
     if "settings" in _overrides or "templates" in _overrides:
         return _overrides.get("settings") or Settings(), _overrides.get("templates") or {}
     if not config.project_dir:
-        return brand_settings(None), {}
+        return Settings(), {}
     # Imported here: loading a project pulls in the journey language, which only a
     # cold start with a project directory needs.
     from kairos.project import load_project

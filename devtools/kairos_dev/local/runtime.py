@@ -75,13 +75,13 @@ class LocalRuntime:
         if pumps and has_function("sender"):
             # Sends go to a local fake LINE API and the emulator's SES and SNS: nothing
             # leaves this machine.
-            from kairos.config import brand_settings
+            from kairos.project import load_settings
             from kairos_dev.local.fake_line import start_fake_line
             from kairos_dev.local.outbox import verify_sender
 
             fake_line = start_fake_line(token=stack.secrets.line_channel_token)
             stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
-            verify_sender(stack.client("sesv2"), brand_settings(project_dir).channels.email.from_)
+            verify_sender(stack.client("sesv2"), load_settings(project_dir).channels.email.from_)
         stack.activate()
         host.environ.update(stack.environ())
         for name in ("webhook", "evaluator", "sender"):

@@ -26,10 +26,10 @@ from pydantic import ValidationError
 
 from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import FixedClock, utc
-from kairos.config import brand_settings
 from kairos.ingest.signatures import sign_kairos
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
 from kairos.observability import logger, metrics
+from kairos.project import load_settings
 from kairos.store.codec import from_item
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.backends import Backend, MemoryBackend, start_backend
@@ -192,7 +192,7 @@ class Simulation:
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
         self.stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = self._fake_line.url
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
-        settings = brand_settings(self.project_dir)
+        settings = load_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
 
     def stop(self) -> None:

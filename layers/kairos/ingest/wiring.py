@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from kairos.aws import AwsClients, Boto3Clients
-from kairos.config import RuntimeConfig, brand_settings
+from kairos.config import RuntimeConfig
 from kairos.models.settings import Settings
+from kairos.project import load_settings
 from kairos.secrets import SecretStore
 from kairos.store.members import MemberRepository
 
@@ -25,7 +26,7 @@ class WebhookServices:
 def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
     return WebhookServices(
         config=config,
-        settings=brand_settings(config.project_dir),
+        settings=load_settings(config.project_dir),
         secrets=SecretStore(aws),
         members=MemberRepository(
             config.table,
