@@ -166,12 +166,22 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
 
 
 def _plan_order(event: CanonicalEvent, snapshot: Snapshot, change: Change, zone: ZoneInfo) -> None:
-    if snapshot.order is not None:
-        # The same order under another event id: count it once. A cancellation that
-        # arrived first left a cancelled placeholder: the order never counts.
-        change.outcome = "order_already_cancelled" if snapshot.order.cancelled else "order_known"
-        return
     order = contribution(event.data["order_id"], event.time, event.data, zone)
+    order.event_id = event.id
+    known = snapshot.order
+    if known is not None:
+        # A cancellation that arrived first left a cancelled placeholder: never counts.
+        if known.cancelled:
+            change.outcome = "order_already_cancelled"
+            return
+        # The same order under another event id counts once: as its earliest report,
+        # whichever arrived first.
+        change.outcome = "order_known"
+        if (order.time, order.event_id) >= (known.time, known.event_id):
+            return
+        change.member.stats = add_order(remove_order(change.member.stats, known), order)
+        change.order_put = order
+        return
     change.member.stats = add_order(change.member.stats, order)
     change.order_put = order
     if snapshot.referrer_id and snapshot.referrer_id != snapshot.member_id:

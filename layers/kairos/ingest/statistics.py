@@ -26,6 +26,9 @@ class OrderContribution(BaseModel):
     category_qty: dict[str, int] = Field(default_factory=dict)
     sku_qty: dict[str, int] = Field(default_factory=dict)
     cancelled: bool = False
+    event_id: str = ""
+    """The event that reported the order: when the same order arrives under two event
+    ids, the earliest report (by time, then id) is the one counted."""
 
 
 def contribution(

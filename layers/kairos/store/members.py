@@ -193,7 +193,8 @@ class MemberRepository:
                     "cancelled": change.order_put.cancelled,
                 }
             )
-            if change.order_put.cancelled and snapshot.order is not None:
+            if snapshot.order is not None:
+                # Cancelling, or replacing it by an earlier report of the same order.
                 items.append(
                     {
                         "Put": {

@@ -70,7 +70,7 @@ def _member_after(events: list[CanonicalEvent]) -> dict[str, Any]:
     return member.model_dump(exclude={"version"})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_any_permutation_of_a_members_events_gives_the_same_member(
     history: tuple[list[CanonicalEvent], list[CanonicalEvent]],
