@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kairos.clock import from_epoch_ms
 from kairos.delivery.tracking import BadToken, Link, read_token
 from kairos.ingest import line, shop, signatures
-from kairos.ingest.errors import BodyTooLarge, IngestError
+from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
 from kairos.ingest.wiring import WebhookServices, services
 from kairos.models.events import CanonicalEvent, MemberRef
@@ -46,9 +46,11 @@ def raw_body() -> bytes:
     return raw
 
 
-def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
+def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
+    """Apply validated events; `namespace` prefixes dedupe keys ("" when the parser
+    already namespaced the ids: `line:`, `shopify:`, `shop:`)."""
     now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
-    results = ingest(events, wired().members, now, wired().settings.zone)
+    results = ingest(events, wired().members, now, wired().settings.zone, namespace)
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     return {
@@ -64,7 +66,21 @@ def line_webhook() -> dict[str, Any]:
     body = raw_body()
     secret = wired().secrets.line(wired().config.line_secret_name)["channel_secret"]
     signatures.verify_line(body, app.current_event.headers.get("X-Line-Signature"), secret)
-    return apply(line.parse_line_webhook(body))
+    batch = line.parse_line_webhook(body)
+    # LINE redelivers a whole body on any non-2xx: apply what is valid, count the rest.
+    for event_type, count in batch.ignored.items():
+        metrics.add_metric(name="LineEventsNotActedOn", unit="Count", value=count)
+        logger.info("line events not acted on", extra={"line_type": event_type, "count": count})
+    if batch.malformed:
+        metrics.add_metric(name="LineEventsMalformed", unit="Count", value=len(batch.malformed))
+        logger.warning(
+            "malformed line events",
+            extra={"problems": [p.as_json() for p in batch.malformed[:20]]},
+        )
+    answer = apply(batch.events)
+    answer["not_acted_on"] = sum(batch.ignored.values())
+    answer["malformed"] = [p.as_json() for p in batch.malformed]
+    return answer
 
 
 @app.post("/shop/orders")
@@ -74,7 +90,8 @@ def shop_orders() -> dict[str, Any]:
     shopify = app.current_event.headers.get("X-Shopify-Hmac-Sha256")
     if shopify is not None:
         signatures.verify_shopify(body, shopify, keys["shopify_hmac_key"])
-        return apply([shop.parse_shopify_order(body)])
+        domain = app.current_event.headers.get("X-Shopify-Shop-Domain")
+        return apply([shop.parse_shopify_order(body, domain)])
     kairos_sig = app.current_event.headers.get("X-Kairos-Signature")
     signatures.verify_kairos(body, kairos_sig, keys["hmac_key"])
     return apply([shop.parse_generic_order(body)])
@@ -87,7 +104,7 @@ def events() -> dict[str, Any]:
     signatures.verify_kairos(
         body, app.current_event.headers.get("X-Kairos-Signature"), keys["hmac_key"]
     )
-    return apply(shop.parse_canonical_events(body))
+    return apply(shop.parse_canonical_events(body), namespace="kairos")
 
 
 def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
@@ -123,7 +140,7 @@ def click(token: str) -> Response[str]:
     if tracked is None:
         return Response(status_code=404, content_type="text/plain", body="unknown link")
     link, event = tracked
-    apply([event])
+    apply([event], namespace="link")
     return Response(
         status_code=302, content_type="text/plain", body="", headers={"Location": link.url}
     )
@@ -142,7 +159,7 @@ def unsubscribe(token: str) -> Response[str]:
     tracked = _tracked(token, "u")
     if tracked is None:
         return Response(status_code=404, content_type="text/plain", body="unknown link")
-    apply([tracked[1]])
+    apply([tracked[1]], namespace="link")
     return Response(
         status_code=200, content_type="text/html; charset=utf-8", body=UNSUBSCRIBED_PAGE
     )
@@ -151,10 +168,23 @@ def unsubscribe(token: str) -> Response[str]:
 @app.exception_handler(IngestError)  # type: ignore[untyped-decorator]
 def bad_request(exc: IngestError) -> Response[Any]:
     logger.info("request refused", extra={"status": exc.status, "reason": type(exc).__name__})
+    body: dict[str, Any] = {"error": str(exc)}
+    if isinstance(exc, InvalidBody) and exc.problems:
+        body["problems"] = [p.as_json() for p in exc.problems]
+    return Response(status_code=exc.status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def internal_error(exc: Exception) -> Response[Any]:
+    """Every request gets an answer: a 500 with the request id to quote, the details in
+    the log. Each event commits in one transaction, so nothing is half-written, and a
+    resent request applies only what is missing."""
+    request_id = app.current_event.request_context.request_id or "unknown"
+    logger.exception("request failed", extra={"request_id": request_id})
     return Response(
-        status_code=exc.status,
+        status_code=500,
         content_type=content_types.APPLICATION_JSON,
-        body={"error": str(exc)},
+        body={"error": "internal error, nothing was half-applied; retry", "request_id": request_id},
     )
 
 

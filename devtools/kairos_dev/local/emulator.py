@@ -95,6 +95,60 @@ class Emulator:
         self.server.stop()
 
 
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
+    """(table, key, copy of the item or None) per transaction item, and the tables'
+    stream lengths: what `_restore` puts back when a transaction fails midway."""
+    import copy
+
+    saved: list[Any] = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        try:
+            table = backend.get_table(op["TableName"])
+            if "Item" in op:
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+            current = backend.get_item(op["TableName"], key)
+        except Exception:
+            continue
+        shard = table.stream_shard
+        saved.append(
+            (table, current.hash_key, current.range_key, copy.deepcopy(current), shard)
+            if current is not None
+            else (table, key, None, None, shard)
+        )
+    streams = {
+        id(t.stream_shard): (t.stream_shard, len(t.stream_shard.items))
+        for t, *_rest in saved
+        if t.stream_shard is not None
+    }
+    return [saved, list(streams.values())]
+
+
+def _restore(backend: Any, saved: list[Any]) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    items, streams = saved
+    for table, first, _second, previous, _shard in items:
+        if previous is not None:
+            if previous.range_key is not None:
+                table.items[previous.hash_key][previous.range_key] = previous
+            else:
+                table.items[previous.hash_key] = previous
+            continue
+        hash_value = DynamoType(first[table.hash_key_attr])
+        if table.range_key_attr is not None:
+            range_value = DynamoType(first[table.range_key_attr])
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items.pop(hash_value, None)
+    for shard, length in streams:
+        del shard.items[length:]
+
+
 def _fast_transactions() -> None:
     """moto backs up every table a transaction touches with a deep copy, so one
     transaction costs O(table size) and a simulated year grinds to a halt. Under the
@@ -144,7 +198,15 @@ def _fast_transactions() -> None:
                 errors.append(("ConditionalCheckFailed", "The conditional request failed", None))
         if any(code is not None for code, _, _ in errors):
             raise TransactionCanceledException(errors)
-        original(self, transact_items)
+        # Any other failure (an item too large, a bad attribute) must leave nothing
+        # written either; moto's own rollback restores table copies, which are no-ops
+        # here, so keep the touched items and the stream lengths and restore them.
+        saved = _touched(self, transact_items)
+        try:
+            original(self, transact_items)
+        except Exception:
+            _restore(self, saved)
+            raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items
     models.DynamoDBBackend._kairos_fast = True

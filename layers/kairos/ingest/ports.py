@@ -54,10 +54,11 @@ class MemberSnapshots(Protocol):
 
 class EventCommits(Protocol):
     def commit(
-        self, event: CanonicalEvent, now: datetime, snapshot: Snapshot, change: Change
+        self, event: CanonicalEvent, key: str, now: datetime, snapshot: Snapshot, change: Change
     ) -> Committed:
-        """All or nothing: the event marker, the profile (if unchanged since the
-        snapshot), the timeline entry, new identifiers, the order, the referrer."""
+        """All or nothing: the event marker (under the dedupe `key`), the profile (if
+        unchanged since the snapshot), the timeline entry, new identifiers, the order,
+        the referrer."""
         ...
 
 

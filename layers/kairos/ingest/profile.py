@@ -7,9 +7,11 @@ transaction; on a concurrent change the store re-reads and asks again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kairos.clock import iso
 from kairos.ingest.statistics import OrderContribution, add_order, contribution, remove_order
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
@@ -51,15 +53,43 @@ def _event_summary(event: CanonicalEvent) -> dict[str, Any]:
     return summary
 
 
+def stamp(event: CanonicalEvent) -> str:
+    """When an event happened, comparable as text; the id breaks ties so two events at
+    the same instant always resolve the same way."""
+    return f"{iso(event.time)}|{event.id}"
+
+
+def _newer(member: Member, path: str, at: str) -> bool:
+    """Record `at` as the time of `path` and say so, unless a newer event set it."""
+    if member.field_times.get(path, "") > at:
+        return False
+    member.field_times[path] = at
+    return True
+
+
+def _set(member: Member, key: str, value: Any, at: str) -> None:
+    if _newer(member, key, at):
+        member.profile[key] = value
+
+
 def _touch(member: Member, event: CanonicalEvent) -> Member:
     updated = member.model_copy(deep=True)
     for kind, value in event.member.identifiers().items():
         updated.identifiers.setdefault(kind, value)
         updated.profile.setdefault(kind, value)
-    updated.profile["last_interaction_at"] = event.time.isoformat()
-    updated.profile.setdefault("joined_at", event.time.isoformat())
+    when = event.time.isoformat()
+    # Earliest and latest by time, not by arrival (LINE and shops redeliver late).
+    joined = updated.profile.get("joined_at")
+    if joined is None or datetime.fromisoformat(joined) > event.time:
+        updated.profile["joined_at"] = when
+    last = updated.profile.get("last_interaction_at")
+    if last is None or datetime.fromisoformat(last) < event.time:
+        updated.profile["last_interaction_at"] = when
+    if updated.created_at is None or event.time < updated.created_at:
+        updated.created_at = event.time
+    if updated.updated_at is None or event.time > updated.updated_at:
+        updated.updated_at = event.time
     updated.version = member.version + 1
-    updated.updated_at = event.time
     return updated
 
 
@@ -67,22 +97,34 @@ JOURNEY_ORIGIN = "kairos_origin"
 """Where a journey-made change came from (the loop guard); not a member attribute."""
 
 
-def _set_attributes(member: Member, data: dict[str, Any]) -> None:
+def _set_attributes(member: Member, data: dict[str, Any], at: str) -> None:
     for key, value in data.items():
-        if key == JOURNEY_ORIGIN:
+        if key == JOURNEY_ORIGIN or value is None:
             continue
         if key == "consent" and isinstance(value, dict):
             consent = dict(member.profile.get("consent", {}))
-            consent.update({k: v for k, v in value.items() if v is not None})
+            for channel, given in value.items():
+                if given is not None and _newer(member, f"consent.{channel}", at):
+                    consent[channel] = given
             member.profile["consent"] = consent
-        elif value is not None:
-            member.profile[key] = value
+            continue
+        if not _newer(member, key, at):
+            continue
+        member.profile[key] = value
         if key in ("email", "phone") and value:
             member.identifiers[key] = value
 
 
+def _set_tag(member: Member, tag: str, present: bool, at: str) -> None:
+    if _newer(member, f"tag.{tag}", at):
+        tags = set(member.tags)
+        tags.add(tag) if present else tags.discard(tag)
+        member.tags = sorted(tags)
+
+
 def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
-    """Decide the member's new state after `event`."""
+    """Decide the member's new state after `event`. Every state field carries the stamp
+    of the event that set it, so the result never depends on arrival order."""
     base = snapshot.member or Member(member_id=snapshot.member_id, created_at=event.time)
     member = _touch(base, event)
     change = Change(member=member, timeline_kind=event.type, timeline_data=_event_summary(event))
@@ -90,41 +132,56 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
         change.timeline_data["identity_conflicts"] = dict(snapshot.conflicts)
     data = event.data
     kind = event.type
+    at = stamp(event)
     if kind == "line.follow":
-        member.profile["line_following"] = True
+        _set(member, "line_following", True, at)
         if data.get("join_source"):
-            member.profile.setdefault("join_source", data["join_source"])
+            _set(member, "join_source", data["join_source"], at)
     elif kind == "line.unfollow":
-        member.profile["line_following"] = False
+        _set(member, "line_following", False, at)
     elif kind == "profile.updated":
-        _set_attributes(member, data)
+        _set_attributes(member, data, at)
     elif kind == "tag.added":
-        if data["tag"] not in member.tags:
-            member.tags = sorted([*member.tags, data["tag"]])
+        _set_tag(member, data["tag"], True, at)
     elif kind == "tag.removed":
-        member.tags = [t for t in member.tags if t != data["tag"]]
+        _set_tag(member, data["tag"], False, at)
     elif kind == "email.bounced":
-        member.profile["email_status"] = "bounced"
+        _set(member, "email_status", "bounced", at)
     elif kind == "email.complained":
-        member.profile["email_status"] = "complained"
+        _set(member, "email_status", "complained", at)
     elif kind == "unsubscribed":
         channels = CHANNELS if data.get("channel", "all") == "all" else (data["channel"],)
         unsubscribed = dict(member.profile.get("unsubscribed", {}))
-        unsubscribed.update(dict.fromkeys(channels, True))
+        for channel in channels:
+            if _newer(member, f"unsubscribed.{channel}", at):
+                unsubscribed[channel] = True
         member.profile["unsubscribed"] = unsubscribed
     elif kind == "order.created":
+        if data.get("customer_name"):
+            _set(member, "name", data["customer_name"], at)
         _plan_order(event, snapshot, change, zone)
     elif kind == "order.cancelled":
-        _plan_cancel(snapshot, change)
+        _plan_cancel(event, snapshot, change)
     return change
 
 
 def _plan_order(event: CanonicalEvent, snapshot: Snapshot, change: Change, zone: ZoneInfo) -> None:
-    if snapshot.order is not None:
-        # The same order under another event id: count it once.
-        change.outcome = "order_known"
-        return
     order = contribution(event.data["order_id"], event.time, event.data, zone)
+    order.event_id = event.id
+    known = snapshot.order
+    if known is not None:
+        # A cancellation that arrived first left a cancelled placeholder: never counts.
+        if known.cancelled:
+            change.outcome = "order_already_cancelled"
+            return
+        # The same order under another event id counts once: as its earliest report,
+        # whichever arrived first.
+        change.outcome = "order_known"
+        if (order.time, order.event_id) >= (known.time, known.event_id):
+            return
+        change.member.stats = add_order(remove_order(change.member.stats, known), order)
+        change.order_put = order
+        return
     change.member.stats = add_order(change.member.stats, order)
     change.order_put = order
     if snapshot.referrer_id and snapshot.referrer_id != snapshot.member_id:
@@ -151,10 +208,18 @@ def _plan_order(event: CanonicalEvent, snapshot: Snapshot, change: Change, zone:
         }
 
 
-def _plan_cancel(snapshot: Snapshot, change: Change) -> None:
+def _plan_cancel(event: CanonicalEvent, snapshot: Snapshot, change: Change) -> None:
     order = snapshot.order
     if order is None:
+        # Cancelled before its order arrived: remember it, so the late order is not counted.
         change.outcome = "order_unknown"
+        change.order_put = OrderContribution(
+            order_id=event.data["order_id"],
+            time=event.time,
+            total=0,
+            weekday="",
+            cancelled=True,
+        )
         return
     if order.cancelled:
         change.outcome = "order_already_cancelled"

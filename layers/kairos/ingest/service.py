@@ -41,14 +41,23 @@ def backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
 
 
+def dedupe_key(event: CanonicalEvent, namespace: str) -> str:
+    """The key that makes an event exactly-once: `<namespace>:<id>`, or the id itself
+    when the route already namespaced it (`line:…`, `shopify:<shop>:…`, `shop:…`), so
+    ids from different sources never collide (docs/events.md)."""
+    return f"{namespace}:{event.id}" if namespace else event.id
+
+
 def apply_event(
     event: CanonicalEvent,
     store: IngestStore,
     now: datetime,
     zone: ZoneInfo,
     pause: Callable[[int], None] = backoff,
+    namespace: str = "kairos",
 ) -> ApplyResult:
     """Apply one event exactly once."""
+    key = dedupe_key(event, namespace)
     identifiers = event_identifiers(event)
     referrer_ids = referrer_identifiers(event)
     order_id = event.data.get("order_id") if event.type.startswith("order.") else None
@@ -82,7 +91,7 @@ def apply_event(
             referrer_link=referrer.link if referrer else {},
         )
         change = plan(event, snapshot, zone)
-        committed = store.commit(event, now, snapshot, change)
+        committed = store.commit(event, key, now, snapshot, change)
         if committed is Committed.DUPLICATE:
             return ApplyResult(event.id, resolution.member_id, "duplicate")
         if committed is Committed.APPLIED:
@@ -92,13 +101,20 @@ def apply_event(
 
 
 def ingest(
-    events: Iterable[CanonicalEvent], store: IngestStore, now: datetime, zone: ZoneInfo
+    events: Iterable[CanonicalEvent],
+    store: IngestStore,
+    now: datetime,
+    zone: ZoneInfo,
+    namespace: str = "kairos",
 ) -> list[ApplyResult]:
     """Apply each event exactly once, in order. The caller validated all of them first,
-    so a bad event in a batch never leaves the batch half-applied."""
+    so a bad event in a batch never leaves the batch half-applied; should a write fail
+    mid-batch, each event's own transaction is all or nothing and a resent batch applies
+    only what is missing. `namespace` prefixes the dedupe key ("" when the event ids
+    are already namespaced by their route)."""
     results = []
     for event in events:
-        result = apply_event(event, store, now, zone)
+        result = apply_event(event, store, now, zone, namespace=namespace)
         logger.info(
             "event applied",
             extra={

@@ -26,6 +26,9 @@ class OrderContribution(BaseModel):
     category_qty: dict[str, int] = Field(default_factory=dict)
     sku_qty: dict[str, int] = Field(default_factory=dict)
     cancelled: bool = False
+    event_id: str = ""
+    """The event that reported the order: when the same order arrives under two event
+    ids, the earliest report (by time, then id) is the one counted."""
 
 
 def contribution(
@@ -71,6 +74,12 @@ def _merge(counts: dict[str, int], delta: dict[str, int], sign: int) -> dict[str
     return merged
 
 
+def _dates(stats: Stats) -> None:
+    times = list(stats.order_times.values())
+    stats.first_order_at = min(times) if times else None
+    stats.last_order_at = max(times) if times else None
+
+
 def _derive(stats: Stats) -> Stats:
     stats.avg_order_value = (
         _amount(stats.total_spent / stats.order_count) if stats.order_count else 0
@@ -87,10 +96,8 @@ def add_order(stats: Stats, order: OrderContribution) -> Stats:
     updated = stats.model_copy(deep=True)
     updated.order_count += 1
     updated.total_spent = round(updated.total_spent + order.total, 2)
-    if updated.first_order_at is None or order.time < updated.first_order_at:
-        updated.first_order_at = order.time
-    if updated.last_order_at is None or order.time > updated.last_order_at:
-        updated.last_order_at = order.time
+    updated.order_times[order.order_id] = order.time
+    _dates(updated)
     updated.category_counts = _merge(updated.category_counts, order.category_qty, 1)
     updated.sku_counts = _merge(updated.sku_counts, order.sku_qty, 1)
     updated.weekday_counts = _merge(updated.weekday_counts, {order.weekday: 1}, 1)
@@ -98,15 +105,14 @@ def add_order(stats: Stats, order: OrderContribution) -> Stats:
 
 
 def remove_order(stats: Stats, order: OrderContribution) -> Stats:
-    """Take a cancelled order back out. First/last order dates stay as they were while
-    other orders remain: finding the next-latest would cost a query on every cancel."""
+    """Take a cancelled order back out; first/last order dates come from the orders
+    still live."""
     updated = stats.model_copy(deep=True)
     updated.order_count = max(0, updated.order_count - 1)
     updated.total_spent = max(0.0, round(updated.total_spent - order.total, 2))
     updated.category_counts = _merge(updated.category_counts, order.category_qty, -1)
     updated.sku_counts = _merge(updated.sku_counts, order.sku_qty, -1)
     updated.weekday_counts = _merge(updated.weekday_counts, {order.weekday: 1}, -1)
-    if updated.order_count == 0:
-        updated.first_order_at = None
-        updated.last_order_at = None
+    updated.order_times.pop(order.order_id, None)
+    _dates(updated)
     return _derive(updated)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -31,18 +32,62 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times outside these are typos or probes; refusing them keeps TTL arithmetic and
+sortable keys safe (year 9999 overflows a timedelta)."""
+
+RESERVED_PROFILE_FIELDS: frozenset[str] = frozenset(
+    {
+        "line_following", "joined_at", "last_interaction_at", "unsubscribed",
+        "email_status", "referred_by", "line_user_id", "external_id", "member_id",
+    }
+)  # fmt: skip
+"""Profile fields Kairos keeps itself (from follows, unsubscribes, bounces, identity
+linking): an event's `data` cannot set them."""
+
+
 def _iso_string(value: Any) -> Any:
     if not isinstance(value, str | datetime):
         raise ValueError("must be an ISO 8601 time with offset, e.g. 2026-03-01T10:00:00+08:00")
     return value
 
 
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
-"""An ISO 8601 time with offset; numbers (epoch guesses) are refused, not reinterpreted."""
+def in_range(value: datetime) -> datetime:
+    if value.tzinfo is not None and not EARLIEST <= value < LATEST:
+        raise ValueError("must be between 1970 and 2100")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_string), AfterValidator(in_range)]
+"""An ISO 8601 time with offset, 1970–2100; numbers (epoch guesses) are refused, not
+reinterpreted."""
 
 _CUSTOM_TYPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def email_address(value: str) -> str:
+    """A normalised email address, or ValueError."""
+    if not _EMAIL.match(value) or _CONTROL.search(value):
+        raise ValueError("not an email address")
+    return value.lower()
+
+
+def phone_number(value: str) -> str:
+    """An E.164 phone number (spaces, dashes, brackets removed), or ValueError."""
+    compact = re.sub(r"[\s()-]", "", value)
+    if not _PHONE.match(compact):
+        raise ValueError("phone must be E.164, e.g. +886912345678")
+    return compact
+
+
+def printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
 
 
 class MemberRef(BaseModel):
@@ -58,21 +103,17 @@ class MemberRef(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not _EMAIL.match(value):
-            raise ValueError("not an email address")
-        return value.lower()
+        return None if value is None else email_address(value)
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        compact = re.sub(r"[\s()-]", "", value)
-        if not _PHONE.match(compact):
-            raise ValueError("phone must be E.164, e.g. +886912345678")
-        return compact
+        return None if value is None else phone_number(value)
+
+    @field_validator("line_user_id", "external_id")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else printable(value)
 
     @model_validator(mode="after")
     def _at_least_one(self) -> MemberRef:
@@ -89,11 +130,11 @@ class MemberRef(BaseModel):
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
 
 class OrderItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     sku: str = Field(min_length=1)
     name: str | None = None
     category: str | None = None
@@ -102,7 +143,7 @@ class OrderItem(BaseModel):
 
 
 class OrderCreatedData(_Data):
-    order_id: str = Field(min_length=1)
+    order_id: str = Field(min_length=1, max_length=128)
     total: float = Field(ge=0)
     currency: str = "TWD"
     items: list[OrderItem] = Field(default_factory=list)
@@ -129,6 +170,16 @@ class ProfileUpdatedData(_Data):
     email: str | None = None
     phone: str | None = None
     consent: ConsentData | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else email_address(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else phone_number(value)
 
     @field_validator("birthday")
     @classmethod
@@ -193,6 +244,11 @@ class CanonicalEvent(BaseModel):
     member: MemberRef
     data: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return printable(value)
+
     @field_validator("type")
     @classmethod
     def _type(cls, value: str) -> str:
@@ -205,6 +261,17 @@ class CanonicalEvent(BaseModel):
 
     @model_validator(mode="after")
     def _typed_data(self) -> CanonicalEvent:
+        if self.type == "profile.updated":
+            for key in self.data:
+                if key in RESERVED_PROFILE_FIELDS:
+                    raise ValueError(
+                        f"data.{key}: {key} is kept by Kairos and cannot be set by an event"
+                        + (
+                            " (identifiers are linked by naming them in `member`)"
+                            if key in ("line_user_id", "external_id")
+                            else ""
+                        )
+                    )
         model = DATA_MODELS.get(self.type)
         if model is not None:
             try:
@@ -212,7 +279,8 @@ class CanonicalEvent(BaseModel):
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise ValueError(f"data.{where}: {first['msg']}") from None
+                reason = str(first["msg"]).removeprefix("Value error, ")
+                raise ValueError(f"data.{where}: {reason}") from None
             self.data = parsed.model_dump(mode="json", exclude_none=True)
         return self
 

@@ -28,6 +28,9 @@ class Stats(BaseModel):
     weekday_counts: dict[str, int] = Field(default_factory=dict)
     top_weekday: str | None = None
     referrals: int = 0
+    order_times: dict[str, AwareDatetime] = Field(default_factory=dict)
+    """Live (not cancelled) order id → its time: first/last order dates are their min and
+    max, whatever order the orders and cancellations arrived in."""
 
 
 class Member(BaseModel):
@@ -42,6 +45,10 @@ class Member(BaseModel):
     tags: list[str] = Field(default_factory=list)
     stats: Stats = Field(default_factory=Stats)
     identifiers: dict[str, str] = Field(default_factory=dict)
+    field_times: dict[str, str] = Field(default_factory=dict)
+    """Field path (`line_following`, `name`, `consent.email`, `tag.vip`, ...) → the stamp
+    (`<UTC time>|<event id>`) of the event that set it: an older event never overwrites
+    a newer value (ARCHITECTURE rule 6)."""
     version: int = 0
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None

@@ -137,9 +137,9 @@ class MemberRepository:
         )
 
     def commit(
-        self, event: CanonicalEvent, now: datetime, snapshot: Snapshot, change: Change
+        self, event: CanonicalEvent, key: str, now: datetime, snapshot: Snapshot, change: Change
     ) -> Committed:
-        transact = self._write_items(event, now, snapshot, change)
+        transact = self._write_items(event, key, now, snapshot, change)
         try:
             self.client.transact_write_items(TransactItems=transact)
         except ClientError as exc:
@@ -149,13 +149,14 @@ class MemberRepository:
         return Committed.APPLIED
 
     def _write_items(
-        self, event: CanonicalEvent, now: datetime, snapshot: Snapshot, change: Change
+        self, event: CanonicalEvent, key: str, now: datetime, snapshot: Snapshot, change: Change
     ) -> list[dict[str, Any]]:
         member = change.member
         event_json = event.model_dump(mode="json")
         marker = to_item(
             {
-                "pk": keys.event_pk(event.id),
+                "pk": keys.event_pk(key),
+                "event_id": event.id,
                 "sk": "EVENT",
                 "type": event.type,
                 "member_id": member.member_id,
@@ -176,6 +177,7 @@ class MemberRepository:
                         change.timeline_kind,
                         change.timeline_data,
                         self.timeline_ttl_days,
+                        expires_from=now,
                     ),
                 }
             }
@@ -191,7 +193,8 @@ class MemberRepository:
                     "cancelled": change.order_put.cancelled,
                 }
             )
-            if change.order_put.cancelled:
+            if snapshot.order is not None:
+                # Cancelling, or replacing it by an earlier report of the same order.
                 items.append(
                     {
                         "Put": {
@@ -244,12 +247,26 @@ def _put_new(table: str, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _first_reason_failed(exc: ClientError) -> bool:
-    """Did the event marker (always the first item) fail its condition: a duplicate?"""
+def _reasons(exc: ClientError) -> list[str]:
+    """The cancellation reason codes, one per transaction item ("None" when it passed)."""
     reasons = exc.response.get("CancellationReasons")
     if reasons:
-        return bool(reasons[0].get("Code") == "ConditionalCheckFailed")
+        return [str(r.get("Code") or "None") for r in reasons]
     # Some emulators only put the reasons in the message: "[ConditionalCheckFailed, None]".
     message = exc.response["Error"].get("Message", "")
     listed = message[message.rfind("[") + 1 : message.rfind("]")].split(",")
-    return bool(listed) and listed[0].strip() == "ConditionalCheckFailed"
+    return [code.strip() or "None" for code in listed]
+
+
+_RETRYABLE = {"None", "ConditionalCheckFailed", "TransactionConflict"}
+
+
+def _first_reason_failed(exc: ClientError) -> bool:
+    """Did the event marker (always the first item) fail its condition: a duplicate?
+    A reason other than a condition or a conflict (an item too large, a validation
+    error) is not a race: it is raised, and nothing was written."""
+    codes = _reasons(exc)
+    unexpected = [c for c in codes if c not in _RETRYABLE]
+    if unexpected:
+        raise exc
+    return bool(codes) and codes[0] == "ConditionalCheckFailed"

@@ -17,10 +17,13 @@ def timeline_item(
     kind: str,
     data: dict[str, Any],
     ttl_days: int,
+    expires_from: datetime | None = None,
 ) -> dict[str, Any]:
     """A low-level item for one entry; `kind` is an event type (`order.created`) or a
-    delivery outcome (`delivery.sent`, `delivery.capped`, ...)."""
-    expires = int((utc(time) + timedelta(days=ttl_days)).timestamp())
+    delivery outcome (`delivery.sent`, `delivery.capped`, ...). Retention counts from
+    `expires_from` (when Kairos recorded it) when given: a backfilled event from two
+    years ago is kept as long as a new one, not expired at once."""
+    expires = int((utc(expires_from or time) + timedelta(days=ttl_days)).timestamp())
     return to_item(
         {
             "pk": keys.member_pk(member_id),
