@@ -83,6 +83,12 @@ class LocalRuntime:
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
                 load_function(name, fresh=True)
+        if has_function("sender"):
+            from kairos.delivery.wiring import sender_services
+
+            # The function wires itself once per process, as in a Lambda container: from
+            # this stack's environment, not an earlier runtime's.
+            sender_services.cache_clear()
         runtime = cls(emulator=emulator, stack=stack, api=api.start(), fake_line=fake_line)
         write_session(stack)
         if pumps:

@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from kairos.clock import FixedClock, utc
-from kairos.config import brand_settings
+from kairos.config import RuntimeConfig, brand_settings
+from kairos.delivery.wiring import SenderServices, from_config
 from kairos.ingest.signatures import sign_kairos
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
 from kairos.observability import logger, metrics
@@ -153,6 +154,8 @@ class Simulation:
     _fake_line: Any = None
     progress: Callable[[datetime, int], None] | None = None
     """Told the virtual time and deliveries so far whenever a new day begins."""
+    sender: SenderServices | None = None
+    """The sender function's services (built on the virtual clock)."""
 
     # ---- set-up ---------------------------------------------------------------------
 
@@ -176,9 +179,11 @@ class Simulation:
         stack.activate()
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
-                module = load_function(name, fresh=True)
-                if hasattr(module, "clock"):
-                    module.__dict__["clock"] = clock  # the function's injectable "now"
+                load_function(name, fresh=True)
+        if has_function("sender"):
+            # Wired as in Lambda from the stack's environment, on the virtual clock: caps,
+            # quotas and `not_before` see simulated time.
+            sim.sender = from_config(RuntimeConfig.from_env(), clock=clock)
         return sim
 
     def _start_fakes(self) -> None:
@@ -293,8 +298,8 @@ class Simulation:
         return result
 
     def _invoke_sender(self, event: dict[str, Any]) -> Any:
-        result = load_function("sender").handler(
-            event, LambdaContext(function_name="kairos-sender")
+        result = load_function("sender").handle(
+            event, LambdaContext(function_name="kairos-sender"), self.sender
         )
         metrics.clear_metrics()
         return result
