@@ -39,8 +39,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kairos.aws import Boto3Clients
 from kairos.config import RuntimeConfig
-from kairos.delivery.wiring import from_config
+from kairos.delivery.wiring import build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Channels, LineChannel, Settings
 from kairos.models.template import Template
@@ -161,15 +162,15 @@ def _consumer(
     import boto3
 
     handler = load_function("sender", fresh=True)
+    aws = Boto3Clients()
     # Every table request of the sender (stores, limiter, idempotency) goes through it.
-    dynamodb = boto3.client("dynamodb")
-    ddb_requests = _count_ddb(dynamodb)
-    services = from_config(
+    ddb_requests = _count_ddb(aws.client("dynamodb"))
+    services = build(
         RuntimeConfig.from_env(),
+        aws,
         settings=settings,
         templates=templates,
         clock=lambda: NOW,
-        dynamodb=dynamodb,
         multicast_min=multicast_min,
     )
     sqs = boto3.client("sqs")

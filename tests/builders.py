@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from kairos.aws import Boto3Clients
 from kairos.ingest.signatures import sign_kairos, sign_line, sign_shopify
 from kairos_dev.local.apigw import proxy_event
-from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.functions import FunctionHost, load_function
 from kairos_dev.local.stack import LocalStack
 
 NOW_MS = 1_772_330_400_000  # 2026-03-01T10:00:00+08:00
@@ -98,12 +99,13 @@ class WebhookClient:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
         self.module = load_function("webhook", fresh=True)
+        self.host = FunctionHost(Boto3Clients(), stack.environ())
 
     def post(
         self, path: str, body: bytes, headers: dict[str, str] | None = None, now_ms: int = NOW_MS
     ) -> Answer:
         event = proxy_event("POST", path, headers or {}, body, now_ms)
-        result = self.module.handler(event, LambdaContext(function_name="kairos-webhook"))
+        result = self.host.invoke("webhook", event)
         text = result.get("body") or ""
         try:
             payload = json.loads(text) if text else {}
@@ -114,7 +116,7 @@ class WebhookClient:
     def get(self, path: str, now_ms: int = NOW_MS) -> tuple[int, dict[str, str], str]:
         """A plain GET (tracked links): status, headers and raw body."""
         event = proxy_event("GET", path, {}, b"", now_ms)
-        result = self.module.handler(event, LambdaContext(function_name="kairos-webhook"))
+        result = self.host.invoke("webhook", event)
         headers = {k: v[0] for k, v in (result.get("multiValueHeaders") or {}).items()}
         headers.update(result.get("headers") or {})
         return int(result["statusCode"]), headers, result.get("body") or ""

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
-from kairos.config import RuntimeConfig, brand_settings
+from kairos.config import RuntimeConfig
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent
@@ -47,7 +47,7 @@ def evaluator() -> Evaluator:
         event_ttl_days=config.event_ttl_days,
         timeline_ttl_days=config.timeline_ttl_days,
     )
-    zone = brand_settings(config.project_dir).zone
+    zone = project.settings.zone
 
     def apply_change(event: CanonicalEvent, now: datetime) -> None:
         ingest([event], members, now, zone)

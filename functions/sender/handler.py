@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kairos.delivery import wiring
 from kairos.delivery.service import SendRecord
-from kairos.delivery.wiring import SenderServices, sender_services
 from kairos.observability import logger, metrics, tracer
 
 
@@ -25,11 +25,11 @@ from kairos.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context, sender_services())
+    return handle(event, context, wiring.services())
 
 
 def handle(
-    event: dict[str, Any], context: LambdaContext, services: SenderServices
+    event: dict[str, Any], context: LambdaContext, services: wiring.SenderServices
 ) -> dict[str, Any]:
     """One SQS batch with these services (the simulator and tests build their own)."""
     # A processor per batch: it keeps the batch's state, and local runs overlap batches.

@@ -14,30 +14,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
-from kairos.config import RuntimeConfig, brand_settings
 from kairos.delivery.tracking import BadToken, Link, read_token
 from kairos.ingest import line, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError
-from kairos.ingest.service import ingest
+from kairos.ingest.service import ConcurrentUpdateError, ingest
+from kairos.ingest.wiring import WebhookServices, services
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
-from kairos.secrets import line_secrets, webhook_secrets
-from kairos.store.members import ConcurrentUpdateError, MemberRepository
 
 app = APIGatewayRestResolver()
-config = RuntimeConfig.from_env()
-_store: MemberRepository | None = None
 
 
-def store() -> MemberRepository:
-    global _store
-    if _store is None:
-        _store = MemberRepository(
-            config.table,
-            event_ttl_days=config.event_ttl_days,
-            timeline_ttl_days=config.timeline_ttl_days,
-        )
-    return _store
+def wired() -> WebhookServices:
+    """This request's services (put in the resolver's context by `handle`)."""
+    found: WebhookServices = app.context["services"]
+    return found
 
 
 def raw_body() -> bytes:
@@ -49,14 +40,15 @@ def raw_body() -> bytes:
         if event.is_base64_encoded
         else (event.body or "").encode()
     )
-    if len(raw) > config.max_body_bytes:
-        raise BodyTooLarge(f"body is {len(raw)} bytes, the limit is {config.max_body_bytes}")
+    limit = wired().config.max_body_bytes
+    if len(raw) > limit:
+        raise BodyTooLarge(f"body is {len(raw)} bytes, the limit is {limit}")
     return raw
 
 
 def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
     now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
-    results = ingest(events, store(), now, brand_settings(config.project_dir).zone)
+    results = ingest(events, wired().members, now, wired().settings.zone)
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     return {
@@ -70,7 +62,7 @@ def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
 @app.post("/line/webhook")
 def line_webhook() -> dict[str, Any]:
     body = raw_body()
-    secret = line_secrets(config.line_secret_name)["channel_secret"]
+    secret = wired().secrets.line(wired().config.line_secret_name)["channel_secret"]
     signatures.verify_line(body, app.current_event.headers.get("X-Line-Signature"), secret)
     return apply(line.parse_line_webhook(body))
 
@@ -78,7 +70,7 @@ def line_webhook() -> dict[str, Any]:
 @app.post("/shop/orders")
 def shop_orders() -> dict[str, Any]:
     body = raw_body()
-    keys = webhook_secrets(config.webhook_secret_name)
+    keys = wired().secrets.webhook(wired().config.webhook_secret_name)
     shopify = app.current_event.headers.get("X-Shopify-Hmac-Sha256")
     if shopify is not None:
         signatures.verify_shopify(body, shopify, keys["shopify_hmac_key"])
@@ -91,7 +83,7 @@ def shop_orders() -> dict[str, Any]:
 @app.post("/events")
 def events() -> dict[str, Any]:
     body = raw_body()
-    keys = webhook_secrets(config.webhook_secret_name)
+    keys = wired().secrets.webhook(wired().config.webhook_secret_name)
     signatures.verify_kairos(
         body, app.current_event.headers.get("X-Kairos-Signature"), keys["hmac_key"]
     )
@@ -100,13 +92,13 @@ def events() -> dict[str, Any]:
 
 def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
     """The link a token stands for and the event it means, or None for a bad token."""
-    keys = webhook_secrets(config.webhook_secret_name)
+    keys = wired().secrets.webhook(wired().config.webhook_secret_name)
     key = (keys.get("tracking_key") or keys["hmac_key"]).encode()
     try:
         link = read_token(key, token)
     except BadToken:
         return None
-    member = store().get(link.member_id)
+    member = wired().members.get(link.member_id)
     if link.kind != kind or member is None or not member.identifiers:
         return None
     now_ms = app.current_event.request_context.request_time_epoch
@@ -180,4 +172,12 @@ def busy(exc: ConcurrentUpdateError) -> Response[Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, context, services())
+
+
+def handle(
+    event: dict[str, Any], context: LambdaContext, wiring: WebhookServices
+) -> dict[str, Any]:
+    """The handler with its services given: what the simulator calls on its backend."""
+    app.append_context(services=wiring)  # type: ignore[no-untyped-call]
     return app.resolve(event, context)

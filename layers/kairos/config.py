@@ -1,16 +1,13 @@
 """Runtime configuration read from the function's environment (set by the CDK stack or
-by the local runtime). Secrets are never in the environment, only their names."""
+by the local runtime). Secrets are never in the environment, only their names.
+
+The brand's settings are not here: they are the project's `kairos.yaml`, read by
+`kairos.project.load_settings` (the reader `kairos validate` uses too)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-import yaml
-
-from kairos.models.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -49,14 +46,3 @@ class RuntimeConfig:
             ses_configuration_set=env.get("KAIROS_SES_CONFIGURATION_SET"),
             tracking_base_url=env.get("KAIROS_TRACKING_BASE_URL", "http://127.0.0.1:3000/t/"),
         )
-
-
-@cache
-def brand_settings(project_dir: str | None) -> Settings:
-    """The brand's `kairos.yaml` (defaults when there is no project or no file)."""
-    if not project_dir:
-        return Settings()
-    path = Path(project_dir) / "kairos.yaml"
-    if not path.exists():
-        return Settings()
-    return Settings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})

@@ -1,41 +1,53 @@
 """Secrets from AWS Secrets Manager through Powertools parameters (cached 5 minutes).
 
-Locally the runtime stores the development secrets in the emulator's Secrets Manager,
-so this same code path runs everywhere. Secret values never reach logs.
+Locally the runtime stores the development secrets in the emulator's (or the memory
+backend's) Secrets Manager, so this same code path runs everywhere. Secret values never
+reach logs.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
+from kairos.aws import AwsClients, Boto3Clients
+
 CACHE_SECONDS = 300
-_providers: dict[str | None, parameters.SecretsProvider] = {}
 
 
-def _provider() -> parameters.SecretsProvider:
-    # One provider (and its cache) per endpoint: Powertools' default provider keeps the
-    # client it first made, which would outlive a local emulator restarted on a new port.
-    endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    if endpoint not in _providers:
-        _providers[endpoint] = parameters.SecretsProvider()
-    return _providers[endpoint]
+class SecretStore:
+    """The brand's secrets, read through one Secrets Manager client."""
+
+    def __init__(self, aws: AwsClients) -> None:
+        self.provider = parameters.SecretsProvider(boto3_client=aws.client("secretsmanager"))
+
+    def json(self, name: str) -> dict[str, Any]:
+        value = self.provider.get(name, transform="json", max_age=CACHE_SECONDS)
+        if not isinstance(value, dict):
+            raise ValueError(f"secret {name} is not a JSON object")
+        return value
+
+    def line(self, name: str) -> dict[str, str]:
+        """`{"channel_secret": ..., "channel_access_token": ...}`"""
+        return {k: str(v) for k, v in self.json(name).items()}
+
+    def webhook(self, name: str) -> dict[str, str]:
+        """`{"hmac_key": ..., "shopify_hmac_key": ..., "tracking_key": ...}`"""
+        return {k: str(v) for k, v in self.json(name).items()}
 
 
-def _json_secret(name: str) -> dict[str, Any]:
-    value = _provider().get(name, transform="json", max_age=CACHE_SECONDS)
-    if not isinstance(value, dict):
-        raise ValueError(f"secret {name} is not a JSON object")
-    return value
+@cache
+def _default(endpoint: str | None) -> SecretStore:
+    # One store per endpoint: a local emulator restarted on a new port gets a new client.
+    return SecretStore(Boto3Clients())
 
 
 def line_secrets(name: str) -> dict[str, str]:
-    """`{"channel_secret": ..., "channel_access_token": ...}`"""
-    return {k: str(v) for k, v in _json_secret(name).items()}
+    return _default(os.environ.get("AWS_ENDPOINT_URL")).line(name)
 
 
 def webhook_secrets(name: str) -> dict[str, str]:
-    """`{"hmac_key": ..., "shopify_hmac_key": ...}`"""
-    return {k: str(v) for k, v in _json_secret(name).items()}
+    return _default(os.environ.get("AWS_ENDPOINT_URL")).webhook(name)

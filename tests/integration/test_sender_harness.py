@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+from kairos.aws import Boto3Clients
 from kairos.clock import Clock, FixedClock
 from kairos.config import RuntimeConfig
-from kairos.delivery.wiring import SenderServices, from_config
+from kairos.delivery.wiring import SenderServices, build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template
@@ -91,9 +92,10 @@ class Rig:
 
     def use(self, settings: Settings | None = None, templates: Mapping[str, Template] | None = None, **wiring: Any) -> SenderServices:  # fmt: skip
         """Wire the sender from the stack's environment as it is now, with these settings
-        and templates (and any other `from_config` argument)."""
-        self.services = from_config(
+        and templates (and any other `build` argument)."""
+        self.services = build(
             RuntimeConfig.from_env(),
+            Boto3Clients(),
             settings=settings or Settings(),
             templates=templates if templates is not None else {"hello": HELLO, "news": NEWS},
             clock=lambda: self.clock(),

@@ -119,10 +119,11 @@ def run_import(args: argparse.Namespace) -> int:
     except SimulationInputError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    from kairos.config import RuntimeConfig, brand_settings
+    from kairos.config import RuntimeConfig
+    from kairos.project import load_settings
 
     repo = repository(args.table)
-    results = ingest(events, repo, at, brand_settings(RuntimeConfig.from_env().project_dir).zone)
+    results = ingest(events, repo, at, load_settings(RuntimeConfig.from_env().project_dir).zone)
     members = {r.member_id for r in results}
     applied = sum(1 for r in results if r.status != "duplicate")
     already = len(results) - applied

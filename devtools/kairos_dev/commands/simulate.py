@@ -25,8 +25,10 @@ def register(subparsers: Any) -> None:
         help="run the whole pipeline in virtual time and list every delivery attempt",
         description=(
             "Applies EVENTS.jsonl in time order (ties keep file order) through the real "
-            "webhook, evaluator and sender on the embedded emulator, from the first event "
-            "to --until, and writes one JSON line per delivery attempt."
+            "webhook, evaluator and sender, from the first event to --until, and writes one "
+            "JSON line per delivery attempt. The memory backend (default) runs a year in "
+            "seconds; --backend emulator makes every AWS call over HTTP to the embedded "
+            "emulator, for fidelity checks."
         ),
     )
     parser.add_argument("project", metavar="DIR")
@@ -34,6 +36,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--until", required=True, type=_time, metavar="TIME")
     parser.add_argument("--members", type=Path, metavar="MEMBERS.csv")
     parser.add_argument("--out", type=Path, metavar="DELIVERIES.jsonl")
+    parser.add_argument(
+        "--backend",
+        choices=("memory", "emulator"),
+        default="memory",
+        help="where the simulated AWS lives (default: memory)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     try:
-        deliveries = simulate(args.project, args.events, args.until, args.members)
+        deliveries = simulate(
+            args.project, args.events, args.until, args.members, backend=args.backend
+        )
     except SimulationInputError as exc:
         print(str(exc), file=sys.stderr)
         return 1

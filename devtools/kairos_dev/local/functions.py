@@ -5,12 +5,19 @@ The local runtime, the simulator and the tests call exactly the code Lambda runs
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from kairos.aws import AwsClients, Boto3Clients
+from kairos.clock import Clock
+from kairos.config import RuntimeConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -55,5 +62,45 @@ class LambdaContext:
         return 30_000
 
 
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+WIRING = {"webhook": "kairos.ingest.wiring", "sender": "kairos.delivery.wiring"}
+"""Each function's wiring module: `build(config, aws)` makes the services its `handle`
+takes. Functions not listed still wire themselves from the environment."""
+
+CLOCKED = frozenset({"sender"})
+"""Functions whose "now" is a clock, not their event's time (the sender: a message
+returned for a retry keeps its first SentTimestamp): `build(…, clock=…)` gets the
+host's clock when it has one."""
+
+
+@dataclass
+class FunctionHost:
+    """Runs the real handlers the way Lambda does, with services wired to the clients
+    given (the emulator's, or the memory backend's) and the stack's environment."""
+
+    aws: AwsClients
+    environ: dict[str, str]
+    clock: Clock | None = None
+    """The functions' "now" (the simulator's virtual time); None: the wall clock."""
+    _services: dict[str, Any] = field(default_factory=dict)
+
+    def services(self, name: str) -> Any:
+        if name not in self._services:
+            wiring = importlib.import_module(WIRING[name])
+            config = RuntimeConfig.from_env(self.environ)
+            clocked = {"clock": self.clock} if self.clock and name in CLOCKED else {}
+            self._services[name] = wiring.build(config, self.aws, **clocked)
+        return self._services[name]
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        module = load_function(name)
+        context = LambdaContext(function_name=f"kairos-{name}")
+        if name in WIRING and hasattr(module, "handle"):
+            return module.handle(event, context, self.services(name))
+        return module.handler(event, context)
+
+
 def invoke(name: str, event: dict[str, Any]) -> Any:
-    return load_function(name).handler(event, LambdaContext(function_name=f"kairos-{name}"))
+    """Invoke with services wired from this process's environment (one stack)."""
+    return FunctionHost(Boto3Clients(), dict(os.environ)).invoke(name, event)

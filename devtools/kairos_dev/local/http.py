@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from kairos_dev.local.apigw import proxy_event
-from kairos_dev.local.functions import invoke
+from kairos_dev.local.functions import Invoke
 
 ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/line/webhook"): "/line/webhook",
@@ -61,6 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
             resource=resource,
             path_parameters=params,
         )
+        invoke: Invoke = self.server.invoke  # type: ignore[attr-defined]
         result = invoke("webhook", event)
         # The REST proxy format may answer in either header field (Powertools uses both).
         headers = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v}
@@ -88,8 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
 class LocalApi:
     """The webhook routes on 127.0.0.1:port, served from a background thread."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, invoke: Invoke) -> None:
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server.invoke = invoke  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

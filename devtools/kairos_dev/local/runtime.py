@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kairos.aws import Boto3Clients
 from kairos.observability import logger
 from kairos_dev.local.emulator import Emulator, start_emulator
-from kairos_dev.local.functions import FUNCTIONS_DIR, invoke, load_function
+from kairos_dev.local.functions import FUNCTIONS_DIR, FunctionHost, load_function
 from kairos_dev.local.http import LocalApi
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.stack import LocalStack, create_local_stack
@@ -49,6 +50,7 @@ class LocalRuntime:
     api: LocalApi
     extra_env: dict[str, str] = field(default_factory=dict)
     fake_line: Any = None
+    host: FunctionHost = field(default_factory=lambda: FunctionHost(Boto3Clients(), {}))
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -66,30 +68,28 @@ class LocalRuntime:
         emulator = start_emulator()
         stack = create_local_stack(emulator, prefix=prefix, project_dir=project_dir)
         stack.extra_env.update(extra_env or {})
-        api = LocalApi(port)
+        host = FunctionHost(Boto3Clients(), {})
+        api = LocalApi(port, host.invoke)
         stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")
         fake_line = None
         if pumps and has_function("sender"):
             # Sends go to a local fake LINE API and the emulator's SES and SNS: nothing
             # leaves this machine.
-            from kairos.config import brand_settings
+            from kairos.project import load_settings
             from kairos_dev.local.fake_line import start_fake_line
             from kairos_dev.local.outbox import verify_sender
 
             fake_line = start_fake_line(token=stack.secrets.line_channel_token)
             stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
-            verify_sender(stack.client("sesv2"), brand_settings(project_dir).channels.email.from_)
+            verify_sender(stack.client("sesv2"), load_settings(project_dir).channels.email.from_)
         stack.activate()
+        host.environ.update(stack.environ())
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
                 load_function(name, fresh=True)
-        if has_function("sender"):
-            from kairos.delivery.wiring import sender_services
-
-            # The function wires itself once per process, as in a Lambda container: from
-            # this stack's environment, not an earlier runtime's.
-            sender_services.cache_clear()
-        runtime = cls(emulator=emulator, stack=stack, api=api.start(), fake_line=fake_line)
+        runtime = cls(
+            emulator=emulator, stack=stack, api=api.start(), fake_line=fake_line, host=host
+        )
         write_session(stack)
         if pumps:
             runtime._start_pumps()
@@ -116,7 +116,7 @@ class LocalRuntime:
                 self.stack.client("dynamodb"),
                 self.stack.client("dynamodbstreams"),
                 self.stack.tables["main"],
-                lambda event: invoke("evaluator", event),
+                lambda event: self.host.invoke("evaluator", event),
             )
             self._loop("stream", stream.pump_once, 0.2)
             last_minute: list[datetime] = []
@@ -126,14 +126,14 @@ class LocalRuntime:
                 if last_minute and last_minute[0] >= now:
                     return 0
                 last_minute[:] = [now]
-                invoke("evaluator", schedule_event(now))
+                self.host.invoke("evaluator", schedule_event(now))
                 return 0
 
             self._loop("schedule", tick, 1.0)
         if has_function("sender"):
             sqs = self.stack.client("sqs")
             for channel, url in self.stack.queues.items():
-                queue = QueuePump(sqs, url, lambda event: invoke("sender", event))
+                queue = QueuePump(sqs, url, lambda event: self.host.invoke("sender", event))
                 self._loop(f"queue-{channel}", queue.pump_once, 0.2)
 
     def stop(self) -> None:

@@ -24,23 +24,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import FixedClock, utc
-from kairos.config import RuntimeConfig, brand_settings
-from kairos.delivery.wiring import SenderServices, from_config
 from kairos.ingest.signatures import sign_kairos
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
 from kairos.observability import logger, metrics
+from kairos.project import load_settings
 from kairos.store.codec import from_item
 from kairos_dev.local.apigw import proxy_event
-from kairos_dev.local.emulator import (
-    Emulator,
-    install_clock,
-    queue_ready,
-    queue_wakeups,
-    start_emulator,
-    stream_length,
-)
-from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.backends import Backend, MemoryBackend, start_backend
+from kairos_dev.local.functions import FunctionHost, load_function
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.runtime import has_function
 from kairos_dev.local.stack import LocalStack, create_local_stack
@@ -143,9 +136,10 @@ class Delivery:
 @dataclass
 class Simulation:
     project_dir: str
-    emulator: Emulator
+    backend: Backend
     stack: LocalStack
     clock: FixedClock
+    host: FunctionHost
     deliveries: list[Delivery] = field(default_factory=list)
     _due: list[tuple[float, str]] = field(default_factory=list)
     """(due time, timer key) of every timer written; a min-heap."""
@@ -154,21 +148,27 @@ class Simulation:
     _fake_line: Any = None
     progress: Callable[[datetime, int], None] | None = None
     """Told the virtual time and deliveries so far whenever a new day begins."""
-    sender: SenderServices | None = None
-    """The sender function's services (built on the virtual clock)."""
 
     # ---- set-up ---------------------------------------------------------------------
 
     @classmethod
-    def start(cls, project_dir: str, start: datetime) -> Simulation:
+    def start(cls, project_dir: str, start: datetime, backend: str = "emulator") -> Simulation:
         clock = FixedClock(start)
-        emulator = start_emulator()
-        install_clock(clock)
+        aws_backend = start_backend(backend, clock)
         # The emulator's state is process-wide: a unique prefix keeps runs apart.
         stack = create_local_stack(
-            emulator, prefix=f"sim{uuid.uuid4().hex[:8]}", project_dir=project_dir
+            aws_backend, prefix=f"sim{uuid.uuid4().hex[:8]}", project_dir=project_dir
         )
-        sim = cls(project_dir=project_dir, emulator=emulator, stack=stack, clock=clock)
+        clients: AwsClients = (
+            aws_backend.aws if isinstance(aws_backend, MemoryBackend) else Boto3Clients()
+        )
+        sim = cls(
+            project_dir=project_dir,
+            backend=aws_backend,
+            stack=stack,
+            clock=clock,
+            host=FunctionHost(clients, {}, clock=clock),
+        )
         sim._start_fakes()
         # The simulator's output is its deliveries: keep the functions' structured logs
         # to warnings and their metrics off (they describe real time, not virtual).
@@ -177,13 +177,10 @@ class Simulation:
         )
         logger.setLevel("WARNING")
         stack.activate()
+        sim.host.environ.update(stack.environ())
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
                 load_function(name, fresh=True)
-        if has_function("sender"):
-            # Wired as in Lambda from the stack's environment, on the virtual clock: caps,
-            # quotas and `not_before` see simulated time.
-            sim.sender = from_config(RuntimeConfig.from_env(), clock=clock)
         return sim
 
     def _start_fakes(self) -> None:
@@ -193,14 +190,13 @@ class Simulation:
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
         self.stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = self._fake_line.url
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
-        settings = brand_settings(self.project_dir)
+        settings = load_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
 
     def stop(self) -> None:
-        install_clock(None)
         if self._fake_line is not None:
             self._fake_line.stop()
-        self.emulator.stop()
+        self.backend.stop()
 
     # ---- the loop -------------------------------------------------------------------
 
@@ -211,19 +207,17 @@ class Simulation:
             self.stack.tables["main"],
             self._invoke_evaluator,
             observer=self._observe,
-            peek=lambda: stream_length(self.stack.tables["main"]),
+            peek=lambda: self.backend.stream_length(self.stack.tables["main"]),
         )
         sqs = self.stack.client("sqs")
         queues = (
             [
-                QueuePump(sqs, url, self._invoke_sender, ready=_ready(url))
+                QueuePump(sqs, url, self._invoke_sender, ready=self._ready(url))
                 for url in self.stack.queues.values()
             ]
             if has_function("sender")
             else []
         )
-        webhook = load_function("webhook")
-        context = LambdaContext(function_name="kairos-webhook")
         pending = list(events)
         index = 0
         end = utc(until)
@@ -250,7 +244,7 @@ class Simulation:
             if self._due:
                 candidates.append(_tick_time(self._due[0][0]))
             wakeups = [
-                w for name in self._queue_names() for w in queue_wakeups(name)
+                w for w in self.backend.queue_wakeups(list(self.stack.queues.values()))
                 if w > self.clock().timestamp()
             ]  # fmt: skip
             if wakeups:
@@ -260,11 +254,14 @@ class Simulation:
             moment = max(min(candidates), self.clock())
             if moment > end:
                 break
-            if self.progress is not None and moment.date() != self.clock().date():
-                self.progress(moment, len(self.deliveries))
+            if moment.date() != self.clock().date():
+                # A new day: TTL deletes what expired (DynamoDB does it within days).
+                self.backend.expire(moment)
+                if self.progress is not None:
+                    self.progress(moment, len(self.deliveries))
             self.clock.set(moment)
             while index < len(pending) and utc(pending[index].time) <= moment:
-                self._post(webhook, context, pending[index])
+                self._post(pending[index])
                 index += 1
                 drain()
             if self._due and _tick_time(self._due[0][0]) <= moment:
@@ -274,16 +271,16 @@ class Simulation:
                     self._invoke_evaluator(schedule_event(moment))
         return sorted(self.deliveries, key=lambda d: d.time)
 
-    def _queue_names(self) -> list[str]:
-        return [url.rsplit("/", 1)[-1] for url in self.stack.queues.values()]
+    def _ready(self, url: str) -> Callable[[], bool]:
+        return lambda: self.backend.queue_ready(url)
 
-    def _post(self, webhook: Any, context: Any, event: CanonicalEvent) -> None:
+    def _post(self, event: CanonicalEvent) -> None:
         body = json.dumps(event.model_dump(mode="json"), ensure_ascii=False).encode()
         headers = {"X-Kairos-Signature": sign_kairos(body, self.stack.secrets.webhook_secret)}
         request = proxy_event(
             "POST", "/events", headers, body, int(self.clock().timestamp() * 1000)
         )
-        answer = webhook.handler(request, context)
+        answer = self.host.invoke("webhook", request)
         metrics.clear_metrics()  # disabled metrics are never flushed: drop them instead
         if answer["statusCode"] != 200:
             raise SimulationInputError(f"event {event.id} refused: {answer['body']}")
@@ -291,16 +288,12 @@ class Simulation:
     def _invoke_evaluator(self, event: dict[str, Any]) -> Any:
         if not has_function("evaluator"):
             return {}
-        result = load_function("evaluator").handler(
-            event, LambdaContext(function_name="kairos-evaluator")
-        )
+        result = self.host.invoke("evaluator", event)
         metrics.clear_metrics()
         return result
 
     def _invoke_sender(self, event: dict[str, Any]) -> Any:
-        result = load_function("sender").handle(
-            event, LambdaContext(function_name="kairos-sender"), self.sender
-        )
+        result = self.host.invoke("sender", event)
         metrics.clear_metrics()
         return result
 
@@ -344,7 +337,7 @@ class Simulation:
             )
 
     def _identifiers(self, member_id: str) -> dict[str, str]:
-        response = self.stack.client("dynamodb").get_item(
+        response = self.host.aws.client("dynamodb").get_item(
             TableName=self.stack.tables["main"],
             Key={"pk": {"S": f"MEMBER#{member_id}"}, "sk": {"S": "PROFILE"}},
             ProjectionExpression="identifiers",
@@ -352,11 +345,6 @@ class Simulation:
         item = response.get("Item")
         found = from_item(item).get("identifiers", {}) if item else {}
         return {k: found[k] for k in IDENTIFIER_KINDS if k in found}
-
-
-def _ready(queue_url: str) -> Callable[[], bool]:
-    name = queue_url.rsplit("/", 1)[-1]
-    return lambda: queue_ready(name)
 
 
 def _tick_time(epoch: float) -> datetime:
@@ -382,9 +370,10 @@ def simulate(
     events_file: Path,
     until: datetime,
     members_file: Path | None = None,
+    backend: str = "emulator",
 ) -> list[Delivery]:
     events, start = load_inputs(events_file, until, members_file)
-    simulation = Simulation.start(project_dir, start)
+    simulation = Simulation.start(project_dir, start, backend)
     try:
         return simulation.run(events, until)
     finally:

@@ -6,9 +6,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from kairos_dev.local.emulator import Emulator
+
+class Provider(Protocol):
+    """An emulator or the memory backend: clients, environment and tables."""
+
+    def client(self, service: str) -> Any: ...
+    def environ(self) -> dict[str, str]: ...
+    def create_tables(self, prefix: str) -> dict[str, str]: ...
+
 
 DEV_LINE_CHANNEL_SECRET = "kairos-dev-line-channel-secret"
 DEV_LINE_CHANNEL_TOKEN = "kairos-dev-line-channel-token"
@@ -39,7 +46,7 @@ class DevSecrets:
 
 @dataclass
 class LocalStack:
-    emulator: Emulator
+    emulator: Provider
     prefix: str
     secrets: DevSecrets
     tables: dict[str, str]
@@ -74,7 +81,7 @@ class LocalStack:
 
 
 def create_local_stack(
-    emulator: Emulator,
+    emulator: Provider,
     prefix: str = "kairos",
     project_dir: str | None = None,
     secrets: DevSecrets | None = None,

@@ -1,14 +1,17 @@
 """Wiring the sender: which adapters, settings and clock its services run with.
 
-- `sender_services()`: what the Lambda function runs with, built once per container
-  (`functools.cache`) from the environment's `RuntimeConfig`: the DynamoDB stores, the
+- `services()`: what the Lambda function runs with, built once per container
+  (`functools.cache`) from the environment's `RuntimeConfig` and boto3 clients.
+- `build(config, aws, …)`: the same from explicit clients (`kairos.aws.AwsClients`: the
+  emulator's, or the memory backend's in a simulation) — the DynamoDB stores, the
   idempotency table, SQS for returned messages, LINE (token from Secrets Manager), SES v2
-  and SNS, the brand's project (settings and templates) and the wall clock.
-- `from_config(config, …)`: the same from a given `RuntimeConfig`, with what the caller
-  wants instead: settings and templates, a virtual clock, its own DynamoDB client or
-  idempotency persistence layer (the simulator, the tests, the benchmark).
-- `build(…)`: the composition itself, from stores, clients and channels given
-  explicitly; nothing here touches AWS, so in-memory adapters plug in the same way.
+  and SNS, the brand's project (settings and templates) — with what a caller wants
+  instead: settings and templates, a virtual clock, its own persistence layer.
+- `assemble(…)`: the composition itself from stores, channels and a persistence layer
+  given explicitly (unit tests pass in-memory fakes of the ports).
+
+The clock is the sender's "now" (see service.py): the wall clock in Lambda, the
+simulator's virtual clock through `build(clock=…)`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -25,9 +27,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
+from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import Clock
-from kairos.config import RuntimeConfig, brand_settings
-from kairos.delivery.channels.aws import provider_client
+from kairos.config import RuntimeConfig
+from kairos.delivery.channels.aws import provider_clients
 from kairos.delivery.channels.base import Channels
 from kairos.delivery.channels.email import EmailChannel
 from kairos.delivery.channels.line import LineChannel
@@ -43,7 +46,7 @@ from kairos.delivery.service import Sender
 from kairos.delivery.tracking import Tracker
 from kairos.models.settings import Settings
 from kairos.models.template import Template
-from kairos.secrets import line_secrets, webhook_secrets
+from kairos.secrets import SecretStore
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
 from kairos.store.redelivery import QueueRedelivery
@@ -64,7 +67,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def build(
+def assemble(
     *,
     settings: Settings,
     templates: Mapping[str, Template],
@@ -113,61 +116,66 @@ def build(
     return SenderServices(sender, channels, deliveries, limits, persistence)
 
 
-def from_config(
+def build(
     config: RuntimeConfig,
+    aws: AwsClients,
     *,
+    clock: Clock = wall_clock,
     settings: Settings | None = None,
     templates: Mapping[str, Template] | None = None,
-    clock: Clock = wall_clock,
-    dynamodb: Any | None = None,
     persistence: BasePersistenceLayer | None = None,
     multicast_min: int = 2,
 ) -> SenderServices:
-    """The sender on the AWS resources `config` names. Settings and templates come from
-    the brand's project (`KAIROS_PROJECT_DIR`) unless given; `dynamodb` is the boto3
-    client every table request goes through (made here when not given)."""
+    """The sender on the resources `config` names, through `aws`'s clients (boto3 in
+    Lambda and on the emulator, the memory backend's in a simulation). Settings and
+    templates come from the brand's project (`KAIROS_PROJECT_DIR`) unless given; the
+    idempotency records use the Powertools DynamoDB layer on `aws`'s DynamoDB client
+    unless another `persistence` is given."""
     if settings is None and templates is None:
         settings, templates = _project(config)
     settings = settings or Settings()
-    deliveries = DeliveryStore(config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days)
-    client = deliveries.client  # one client (and connection pool) for every table request
+    dynamodb = aws.client("dynamodb")
+    secrets = SecretStore(aws)
+    providers = provider_clients(aws)
     channels = Channels(
         line=LineChannel(
             config.line_api_endpoint,
-            token=lambda: line_secrets(config.line_secret_name)["channel_access_token"],
+            token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
         ),
         email=EmailChannel(
-            provider_client("sesv2"),
+            providers.client("sesv2"),
             sender=settings.channels.email.from_,
             reply_to=settings.channels.email.reply_to,
             configuration_set=config.ses_configuration_set,
         ),
-        sms=SmsChannel(provider_client("sns"), sender_id=settings.channels.sms.sender_id),
+        sms=SmsChannel(providers.client("sns"), sender_id=settings.channels.sms.sender_id),
     )
-    return build(
+    return assemble(
         settings=settings,
         templates=templates or {},
-        deliveries=deliveries,
-        limits=LimitStore(config.table, client),
-        redelivery=QueueRedelivery(),
+        deliveries=DeliveryStore(
+            config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days
+        ),
+        limits=LimitStore(config.table, dynamodb),
+        redelivery=QueueRedelivery(aws),
         persistence=persistence
-        or DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=client),
+        or DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=dynamodb),
         channels=channels,
-        tracker=Tracker(_tracking_key(config), config.tracking_base_url),
+        tracker=Tracker(_tracking_key(config, secrets), config.tracking_base_url),
         clock=clock,
         multicast_min=multicast_min,
     )
 
 
 @cache
-def sender_services() -> SenderServices:
+def services() -> SenderServices:
     """The Lambda function's services (one set per container)."""
-    return from_config(RuntimeConfig.from_env())
+    return build(RuntimeConfig.from_env(), Boto3Clients())
 
 
 def _project(config: RuntimeConfig) -> tuple[Settings, Mapping[str, Template]]:
     if not config.project_dir:
-        return brand_settings(None), {}
+        return Settings(), {}
     # Imported here: loading a project pulls in the journey language, which only a
     # cold start with a project directory needs.
     from kairos.project import load_project
@@ -176,6 +184,6 @@ def _project(config: RuntimeConfig) -> tuple[Settings, Mapping[str, Template]]:
     return project.settings, project.templates
 
 
-def _tracking_key(config: RuntimeConfig) -> bytes:
-    secrets = webhook_secrets(config.webhook_secret_name)
-    return (secrets.get("tracking_key") or secrets["hmac_key"]).encode()
+def _tracking_key(config: RuntimeConfig, secrets: SecretStore) -> bytes:
+    keys = secrets.webhook(config.webhook_secret_name)
+    return (keys.get("tracking_key") or keys["hmac_key"]).encode()

@@ -1,34 +1,104 @@
-"""Apply canonical events to members: the webhook's one call into the domain."""
+"""Apply canonical events to members: the webhook's one call into the domain.
+
+The algorithm lives here, the store only reads and writes: resolve identity from the
+identifiers' owners, read the member's state, plan the change (kairos.ingest.profile),
+commit it conditionally; when another writer got there first, read again and re-plan.
+Each event costs three requests when nothing races (see kairos.store.members).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from kairos.ingest.profile import Change, Snapshot, plan
+from kairos.ingest.identity import event_identifiers, referrer_identifiers, resolve
+from kairos.ingest.ports import Committed, IngestStore
+from kairos.ingest.profile import Snapshot, plan
 from kairos.models.events import CanonicalEvent
 from kairos.observability import logger
-from kairos.store.members import ApplyResult, Planner
+
+MAX_ATTEMPTS = 40
 
 
-class EventStore(Protocol):
-    def apply(self, event: CanonicalEvent, now: datetime, planner: Planner) -> ApplyResult: ...
+@dataclass(frozen=True)
+class ApplyResult:
+    event_id: str
+    member_id: str
+    status: str
+    """`applied`, `duplicate`, or a Change outcome such as `order_known`."""
+
+
+class ConcurrentUpdateError(RuntimeError):
+    """The member kept changing under us; the caller's retry (the webhook's 5xx) helps."""
+
+
+def backoff(attempt: int) -> None:
+    """Another writer touched this member first: wait a little, more each time."""
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+
+
+def apply_event(
+    event: CanonicalEvent,
+    store: IngestStore,
+    now: datetime,
+    zone: ZoneInfo,
+    pause: Callable[[int], None] = backoff,
+) -> ApplyResult:
+    """Apply one event exactly once."""
+    identifiers = event_identifiers(event)
+    referrer_ids = referrer_identifiers(event)
+    order_id = event.data.get("order_id") if event.type.startswith("order.") else None
+    for attempt in range(MAX_ATTEMPTS):
+        owners = store.owners([*identifiers.items(), *referrer_ids.items()])
+        resolution = resolve(
+            identifiers,
+            {k: owners[(k, v)] for k, v in identifiers.items() if (k, v) in owners},
+        )
+        referrer = (
+            resolve(
+                referrer_ids,
+                {k: owners[(k, v)] for k, v in referrer_ids.items() if (k, v) in owners},
+            )
+            if referrer_ids
+            else None
+        )
+        stored = store.state(
+            resolution.member_id,
+            str(order_id) if order_id else None,
+            referrer.member_id if referrer else None,
+        )
+        snapshot = Snapshot(
+            member_id=resolution.member_id,
+            member=stored.member,
+            link=resolution.link,
+            conflicts=resolution.conflicts,
+            order=stored.order,
+            referrer_id=referrer.member_id if referrer else None,
+            referrer=stored.referrer,
+            referrer_link=referrer.link if referrer else {},
+        )
+        change = plan(event, snapshot, zone)
+        committed = store.commit(event, now, snapshot, change)
+        if committed is Committed.DUPLICATE:
+            return ApplyResult(event.id, resolution.member_id, "duplicate")
+        if committed is Committed.APPLIED:
+            return ApplyResult(event.id, resolution.member_id, change.outcome)
+        pause(attempt)
+    raise ConcurrentUpdateError(f"event {event.id}: member kept changing, gave up")
 
 
 def ingest(
-    events: Iterable[CanonicalEvent], store: EventStore, now: datetime, zone: ZoneInfo
+    events: Iterable[CanonicalEvent], store: IngestStore, now: datetime, zone: ZoneInfo
 ) -> list[ApplyResult]:
     """Apply each event exactly once, in order. The caller validated all of them first,
     so a bad event in a batch never leaves the batch half-applied."""
     results = []
     for event in events:
-
-        def planner(snapshot: Snapshot, event: CanonicalEvent = event) -> Change:
-            return plan(event, snapshot, zone)
-
-        result = store.apply(event, now, planner)
+        result = apply_event(event, store, now, zone)
         logger.info(
             "event applied",
             extra={

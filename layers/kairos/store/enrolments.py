@@ -29,9 +29,10 @@ from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
-from kairos.store.members import Usage, member_from_item
+from kairos.store.members import member_from_item
 from kairos.store.timeline import timeline_item
 from kairos.store.timers import DueIndex, DueTimer, Timer
+from kairos.store.usage import Usage
 
 COUNTER_SHARDS = 4
 

@@ -1,21 +1,21 @@
 """Members in DynamoDB: profiles, identity aliases, event markers, timeline, orders.
 
+The DynamoDB adapter of ingest's ports (kairos.ingest.ports): I/O only. Deciding which
+member an event belongs to and what changes is kairos.ingest's job.
+
 Access patterns (see keys.py and docs/data-model.md):
-- resolve identifiers: BatchGetItem on ALIAS#<kind>#<value>                (1 request)
-- read the snapshot:   BatchGetItem on the profile (+ order, + referrer)  (1 request)
-- apply one event:     TransactWriteItems — event marker (attribute_not_exists),
+- owners of identifiers: BatchGetItem on ALIAS#<kind>#<value>             (1 request)
+- a member's state:      BatchGetItem on the profile (+ order, + referrer) (1 request)
+- commit one event:      TransactWriteItems — event marker (attribute_not_exists),
   profile (version check), timeline entry, new aliases, order, referrer   (1 request)
-- show a member:       GetItem profile; Query MEMBER#<id> begins_with TL#
-So an event costs at most 3 requests, and a retry happens only when another event for
-the same member committed in between (optimistic concurrency on `version`).
+- show a member:         GetItem profile; Query MEMBER#<id> begins_with TL#
+So an event costs 3 requests; a retry happens only when another event for the same
+member committed in between (optimistic concurrency on `version`).
 """
 
 from __future__ import annotations
 
-import random
-import time as _time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,58 +23,15 @@ import boto3
 from botocore.exceptions import ClientError
 
 from kairos.clock import utc
-from kairos.ingest.identity import event_identifiers, referrer_identifiers, resolve
+from kairos.ingest.ports import Committed, Identifier, StoredState
 from kairos.ingest.profile import Change, Snapshot
 from kairos.ingest.statistics import OrderContribution
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get
-from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.timeline import timeline_item
-
-Planner = Callable[[Snapshot], Change]
-MAX_ATTEMPTS = 40
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    event_id: str
-    member_id: str
-    status: str
-    """`applied`, `duplicate`, or a Change outcome such as `order_known`."""
-
-
-@dataclass
-class Usage:
-    """Requests and write units spent, for benchmarks and cost estimates."""
-
-    requests: int = 0
-    write_units: float = 0.0
-    read_units: float = 0.0
-
-    def add(self, response: dict[str, Any], writes: bool = False) -> None:
-        self.requests += 1
-        consumed = response.get("ConsumedCapacity") or []
-        if isinstance(consumed, dict):
-            consumed = [consumed]
-        for entry in consumed:
-            # Reads report ReadCapacityUnits or (on-demand, some emulators) CapacityUnits only.
-            units = float(entry.get("CapacityUnits", 0) or 0)
-            write = float(entry.get("WriteCapacityUnits", 0) or 0)
-            read = float(entry.get("ReadCapacityUnits", 0) or 0)
-            if write or read:
-                self.write_units += write
-                self.read_units += read
-            elif writes:
-                self.write_units += units
-            else:
-                self.read_units += units
-
-
-class ConcurrentUpdateError(RuntimeError):
-    """The member kept changing under us; the caller's retry (the webhook's 5xx) helps."""
 
 
 def member_from_item(item: dict[str, Any]) -> Member:
@@ -95,7 +52,6 @@ class MemberRepository:
         self.client: Any = client or boto3.client("dynamodb")
         self.event_ttl_days = event_ttl_days
         self.timeline_ttl_days = timeline_ttl_days
-        self.usage = Usage()
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -148,85 +104,49 @@ class MemberRepository:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_get(self, item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        return batch_get(
-            self.client, self.table, item_keys, consumed=True, on_response=self.usage.add
-        )
+        return batch_get(self.client, self.table, item_keys)
 
-    # ---- the write path --------------------------------------------------------------
+    # ---- ingest's ports ----------------------------------------------------------------
 
-    def apply(self, event: CanonicalEvent, now: datetime, planner: Planner) -> ApplyResult:
-        """Apply one event exactly once: read, plan, write conditionally, retry on a race."""
-        for attempt in range(MAX_ATTEMPTS):
-            result = self._attempt(event, now, planner)
-            if result is not None:
-                return result
-            # Another writer touched this member (or claimed an alias) first: back off.
-            _time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-        raise ConcurrentUpdateError(f"event {event.id}: member kept changing, gave up")
+    def owners(self, identifiers: Iterable[Identifier]) -> dict[Identifier, str]:
+        wanted = list(dict.fromkeys(identifiers))
+        if not wanted:
+            return {}
+        found = self._batch_get([(keys.alias_pk(k, v), "ALIAS") for k, v in wanted])
+        owners: dict[Identifier, str] = {}
+        for kind, value in wanted:
+            item = found.get((keys.alias_pk(kind, value), "ALIAS"))
+            if item:
+                owners[(kind, value)] = item["member_id"]["S"]
+        return owners
 
-    def _attempt(
-        self, event: CanonicalEvent, now: datetime, planner: Planner
-    ) -> ApplyResult | None:
-        identifiers = event_identifiers(event)
-        referrer_ids = referrer_identifiers(event)
-        alias_keys = [(keys.alias_pk(k, v), "ALIAS") for k, v in identifiers.items()]
-        alias_keys += [(keys.alias_pk(k, v), "ALIAS") for k, v in referrer_ids.items()]
-        aliases = self._batch_get(alias_keys)
-
-        def known(ids: dict[str, str]) -> dict[str, str]:
-            owners = {}
-            for kind, value in ids.items():
-                item = aliases.get((keys.alias_pk(kind, value), "ALIAS"))
-                if item:
-                    owners[kind] = item["member_id"]["S"]
-            return owners
-
-        resolution = resolve(identifiers, known(identifiers))
-        referrer = resolve(referrer_ids, known(referrer_ids)) if referrer_ids else None
-
-        wanted = [(keys.member_pk(resolution.member_id), keys.PROFILE_SK)]
-        order_id = event.data.get("order_id") if event.type.startswith("order.") else None
-        if order_id:
-            wanted.append((keys.member_pk(resolution.member_id), keys.order_sk(order_id)))
-        if referrer is not None:
-            wanted.append((keys.member_pk(referrer.member_id), keys.PROFILE_SK))
+    def state(self, member_id: str, order_id: str | None, referrer_id: str | None) -> StoredState:
+        profile_key = (keys.member_pk(member_id), keys.PROFILE_SK)
+        wanted = [profile_key]
+        order_key = (keys.member_pk(member_id), keys.order_sk(order_id)) if order_id else None
+        referrer_key = (keys.member_pk(referrer_id), keys.PROFILE_SK) if referrer_id else None
+        wanted += [k for k in (order_key, referrer_key) if k is not None]
         items = self._batch_get(wanted)
-        profile_item = items.get(wanted[0])
-        order_item = items.get(wanted[1]) if order_id else None
-        referrer_item = (
-            items.get((keys.member_pk(referrer.member_id), keys.PROFILE_SK)) if referrer else None
+        profile = items.get(profile_key)
+        order = items.get(order_key) if order_key else None
+        referrer = items.get(referrer_key) if referrer_key else None
+        return StoredState(
+            member=member_from_item(profile) if profile else None,
+            order=OrderContribution.model_validate(from_item(order)["order"]) if order else None,
+            referrer=member_from_item(referrer) if referrer else None,
         )
-        snapshot = Snapshot(
-            member_id=resolution.member_id,
-            member=member_from_item(profile_item) if profile_item else None,
-            link=resolution.link,
-            conflicts=resolution.conflicts,
-            order=OrderContribution.model_validate(from_item(order_item)["order"])
-            if order_item
-            else None,
-            referrer_id=referrer.member_id if referrer else None,
-            referrer=member_from_item(referrer_item) if referrer_item else None,
-            referrer_link=referrer.link if referrer else {},
-        )
-        change = planner(snapshot)
+
+    def commit(
+        self, event: CanonicalEvent, now: datetime, snapshot: Snapshot, change: Change
+    ) -> Committed:
         transact = self._write_items(event, now, snapshot, change)
         try:
-            response = self.client.transact_write_items(
-                TransactItems=transact, ReturnConsumedCapacity="TOTAL"
-            )
-            if not response.get("ConsumedCapacity"):
-                response["ConsumedCapacity"] = [
-                    {"TableName": self.table, "CapacityUnits": transaction_write_units(transact)}
-                ]
-            self.usage.add(response, writes=True)
+            self.client.transact_write_items(TransactItems=transact)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            self.usage.requests += 1
-            if _first_reason_failed(exc):
-                return ApplyResult(event.id, resolution.member_id, "duplicate")
-            return None
-        return ApplyResult(event.id, resolution.member_id, change.outcome)
+            return Committed.DUPLICATE if _first_reason_failed(exc) else Committed.RACED
+        return Committed.APPLIED
 
     def _write_items(
         self, event: CanonicalEvent, now: datetime, snapshot: Snapshot, change: Change

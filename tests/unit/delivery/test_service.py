@@ -1,4 +1,4 @@
-"""The sender service through the real handler, wired with `build(...)` on in-memory
+"""The sender service through the real handler, wired with `assemble(...)` on in-memory
 adapters (fakes, not mocks): exactly once across redeliveries, multicasts and pushes
 sharing one set of claims, deferral and retries through the queue."""
 
@@ -16,7 +16,7 @@ from typing import Any
 from kairos.delivery.channels.base import Channels
 from kairos.delivery.model import Throttled
 from kairos.delivery.tracking import Tracker
-from kairos.delivery.wiring import SenderServices, build
+from kairos.delivery.wiring import SenderServices, assemble
 from kairos.models.member import Member
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
@@ -71,7 +71,7 @@ class World:
 def world(settings: Settings | None = None, persistence: MemoryIdempotency | None = None) -> World:
     deliveries, limits, line = MemoryDeliveries(), MemoryLimits(), FakeLineApi()
     redelivery, idempotency = MemoryRedelivery(), persistence or MemoryIdempotency()
-    services = build(
+    services = assemble(
         settings=settings or Settings(),
         templates={"hello": HELLO, "news": NEWS},
         deliveries=deliveries,

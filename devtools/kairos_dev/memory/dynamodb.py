@@ -1,0 +1,425 @@
+"""The memory adapter's DynamoDB: the data-plane operations Kairos calls, with DynamoDB's
+semantics, answered in process.
+
+It takes and returns the same request and response shapes as a boto3 DynamoDB client, so
+every repository in `kairos.store` (and Powertools' idempotency layer) runs on it
+unchanged: conditional writes that fail with `ConditionalCheckFailedException` (and the
+old item when asked), all-or-nothing `TransactWriteItems` with cancellation reasons,
+ordered key-condition queries with limits and pagination, batch reads, atomic `ADD`,
+the 400 KB item limit, consumed capacity, TTL, and a change stream with old and new
+images. Every call is counted, so request figures read the same on either backend.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from kairos.store.capacity import item_size
+from kairos.store.schema import TABLES, TableDef
+from kairos_dev.memory.expressions import (
+    Context,
+    ExpressionError,
+    apply_update,
+    evaluate,
+    parse_condition,
+    project,
+)
+from kairos_dev.memory.tables import Item, Key, MemoryTable
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_ITEMS = 100
+
+
+def client_error(operation: str, code: str, message: str, **extra: Any) -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": message}, **extra}
+    return ClientError(response, operation)
+
+
+class _Exceptions:
+    """`client.exceptions.X` as botocore offers them (all ClientError underneath)."""
+
+    ClientError = ClientError
+    ConditionalCheckFailedException = ClientError
+    TransactionCanceledException = ClientError
+    ResourceNotFoundException = ClientError
+
+
+class MemoryDynamoDB:
+    """Tables by name, the clock their streams and TTL read, and the request counter."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.tables: dict[str, MemoryTable] = {}
+        self.requests: Counter[str] = Counter()
+
+    def create(self, name: str, definition: TableDef) -> MemoryTable:
+        table = MemoryTable(name, definition, self.clock)
+        if definition.ttl_attribute:
+            table.enable_ttl(definition.ttl_attribute)
+        self.tables[name] = table
+        return table
+
+    def table(self, name: str, operation: str) -> MemoryTable:
+        table = self.tables.get(name)
+        if table is None:
+            raise client_error(
+                operation, "ResourceNotFoundException", f"Requested resource not found: {name}"
+            )
+        return table
+
+    def client(self) -> MemoryDynamoDBClient:
+        return MemoryDynamoDBClient(self)
+
+    def expire(self, now: float) -> int:
+        return sum(table.expire(now) for table in self.tables.values())
+
+
+def _read_units(items: list[Item], consistent: bool) -> float:
+    size = sum(item_size(item) for item in items)
+    units = max(1, math.ceil(size / 4096))
+    return float(units if consistent else units / 2)
+
+
+def _write_units(old: Item | None, new: Item | None, transactional: bool = False) -> float:
+    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+    return float(max(1, math.ceil(size / 1024)) * (2 if transactional else 1))
+
+
+class MemoryDynamoDBClient:
+    """A boto3-shaped low-level DynamoDB client over `MemoryDynamoDB`."""
+
+    exceptions = _Exceptions
+
+    def __init__(self, backend: MemoryDynamoDB) -> None:
+        self.backend = backend
+
+    def _count(self, operation: str) -> None:
+        self.backend.requests[operation] += 1
+
+    @staticmethod
+    def _capacity(kwargs: dict[str, Any], table: str, units: float) -> dict[str, Any]:
+        if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+            return {"ConsumedCapacity": {"TableName": table, "CapacityUnits": units}}
+        return {}
+
+    # ---- control plane (what the local stack needs) -------------------------------------
+
+    def create_table(self, **request: Any) -> dict[str, Any]:
+        name = request["TableName"]
+        definition = next(
+            (t for t in TABLES if name.endswith(f"-{t.logical_id}")),
+            None,
+        )
+        if definition is None:
+            raise client_error("CreateTable", "ValidationException", f"unknown table {name}")
+        table = self.backend.create(name, definition)
+        return {"TableDescription": {"TableName": name, "TableArn": table.arn}}
+
+    def describe_table(self, TableName: str) -> dict[str, Any]:
+        table = self.backend.table(TableName, "DescribeTable")
+        description: dict[str, Any] = {
+            "TableName": TableName,
+            "TableArn": table.arn,
+            "ItemCount": len(table),
+            "TableStatus": "ACTIVE",
+        }
+        if table.stream_arn:
+            description["LatestStreamArn"] = table.stream_arn
+        return {"Table": description}
+
+    def update_time_to_live(self, TableName: str, TimeToLiveSpecification: Any) -> Any:
+        table = self.backend.table(TableName, "UpdateTimeToLive")
+        if TimeToLiveSpecification.get("Enabled"):
+            table.enable_ttl(TimeToLiveSpecification["AttributeName"])
+        return {"TimeToLiveSpecification": TimeToLiveSpecification}
+
+    # ---- single items -------------------------------------------------------------------
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("GetItem")
+        table = self.backend.table(kwargs["TableName"], "GetItem")
+        item = table.get(table.key_of(kwargs["Key"]))
+        response: dict[str, Any] = self._capacity(
+            kwargs,
+            table.name,
+            _read_units([item] if item else [], bool(kwargs.get("ConsistentRead"))),
+        )
+        if item is not None:
+            response["Item"] = self._project(item, kwargs)
+        return response
+
+    @staticmethod
+    def _project(item: Item, kwargs: dict[str, Any]) -> Item:
+        if kwargs.get("ProjectionExpression"):
+            ctx = Context(kwargs.get("ExpressionAttributeNames"), None)
+            return copy.deepcopy(project(item, kwargs["ProjectionExpression"], ctx))
+        return copy.deepcopy(item)
+
+    def _check(
+        self, operation: str, table: MemoryTable, key: Key, kwargs: dict[str, Any]
+    ) -> Item | None:
+        current = table.get(key)
+        condition = kwargs.get("ConditionExpression")
+        if condition:
+            ctx = Context(
+                kwargs.get("ExpressionAttributeNames"), kwargs.get("ExpressionAttributeValues")
+            )
+            try:
+                passed = evaluate(parse_condition(condition), current, ctx)
+            except ExpressionError as exc:
+                raise client_error(operation, "ValidationException", str(exc)) from None
+            if not passed:
+                extra: dict[str, Any] = {}
+                if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    extra["Item"] = copy.deepcopy(current)
+                raise client_error(
+                    operation,
+                    "ConditionalCheckFailedException",
+                    "The conditional request failed",
+                    **extra,
+                )
+        return current
+
+    @staticmethod
+    def _validate_item(operation: str, item: Item) -> None:
+        if item_size(item) > MAX_ITEM_BYTES:
+            raise client_error(
+                operation,
+                "ValidationException",
+                "Item size has exceeded the maximum allowed size",
+            )
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("PutItem")
+        table = self.backend.table(kwargs["TableName"], "PutItem")
+        item = kwargs["Item"]
+        self._validate_item("PutItem", item)
+        key = table.key_of(item)
+        self._check("PutItem", table, key, kwargs)
+        old = table.put(item)
+        response = self._capacity(kwargs, table.name, _write_units(old, item))
+        if kwargs.get("ReturnValues") == "ALL_OLD" and old is not None:
+            response["Attributes"] = copy.deepcopy(old)
+        return response
+
+    def _updated(
+        self, operation: str, table: MemoryTable, kwargs: dict[str, Any]
+    ) -> tuple[Item | None, Item]:
+        key = table.key_of(kwargs["Key"])
+        current = self._check(operation, table, key, kwargs)
+        base = current if current is not None else table.key_item(key)
+        ctx = Context(
+            kwargs.get("ExpressionAttributeNames"), kwargs.get("ExpressionAttributeValues")
+        )
+        try:
+            updated = apply_update(kwargs["UpdateExpression"], base, ctx)
+        except ExpressionError as exc:
+            raise client_error(operation, "ValidationException", str(exc)) from None
+        if table.key_of(updated) != key:
+            raise client_error(operation, "ValidationException", "Cannot update key attributes")
+        self._validate_item(operation, updated)
+        return current, updated
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("UpdateItem")
+        table = self.backend.table(kwargs["TableName"], "UpdateItem")
+        old, new = self._updated("UpdateItem", table, kwargs)
+        table.put(new)
+        response = self._capacity(kwargs, table.name, _write_units(old, new))
+        returned = kwargs.get("ReturnValues", "NONE")
+        if returned == "ALL_NEW":
+            response["Attributes"] = copy.deepcopy(new)
+        elif returned == "ALL_OLD" and old is not None:
+            response["Attributes"] = copy.deepcopy(old)
+        elif returned == "UPDATED_NEW":
+            response["Attributes"] = {
+                k: copy.deepcopy(v) for k, v in new.items() if old is None or old.get(k) != v
+            }
+        return response
+
+    def delete_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("DeleteItem")
+        table = self.backend.table(kwargs["TableName"], "DeleteItem")
+        key = table.key_of(kwargs["Key"])
+        self._check("DeleteItem", table, key, kwargs)
+        old = table.delete(key)
+        response = self._capacity(kwargs, table.name, _write_units(old, None))
+        if kwargs.get("ReturnValues") == "ALL_OLD" and old is not None:
+            response["Attributes"] = copy.deepcopy(old)
+        return response
+
+    # ---- queries --------------------------------------------------------------------------
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        from kairos_dev.memory.queries import run_query
+
+        self._count("Query")
+        table = self.backend.table(kwargs["TableName"], "Query")
+        try:
+            return run_query(table, kwargs)
+        except ExpressionError as exc:
+            raise client_error("Query", "ValidationException", str(exc)) from None
+
+    def scan(self, **kwargs: Any) -> dict[str, Any]:
+        from kairos_dev.memory.queries import run_scan
+
+        self._count("Scan")
+        table = self.backend.table(kwargs["TableName"], "Scan")
+        return run_scan(table, kwargs)
+
+    # ---- batches and transactions -----------------------------------------------------------
+
+    def batch_get_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("BatchGetItem")
+        responses: dict[str, list[Item]] = {}
+        consumed: list[dict[str, Any]] = []
+        for name, request in kwargs["RequestItems"].items():
+            table = self.backend.table(name, "BatchGetItem")
+            found = []
+            for key in request["Keys"]:
+                item = table.get(table.key_of(key))
+                if item is not None:
+                    found.append(self._project(item, request))
+            responses[name] = found
+            consumed.append(
+                {
+                    "TableName": name,
+                    "CapacityUnits": float(len(request["Keys"]))
+                    if not found
+                    else sum(_read_units([i], True) for i in found),
+                }
+            )
+        response: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
+        if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+            response["ConsumedCapacity"] = consumed
+        return response
+
+    def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("BatchWriteItem")
+        for name, requests in kwargs["RequestItems"].items():
+            table = self.backend.table(name, "BatchWriteItem")
+            for request in requests:
+                if "PutRequest" in request:
+                    self._validate_item("BatchWriteItem", request["PutRequest"]["Item"])
+                    table.put(request["PutRequest"]["Item"])
+                else:
+                    table.delete(table.key_of(request["DeleteRequest"]["Key"]))
+        return {"UnprocessedItems": {}}
+
+    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
+        """All or nothing: every condition is checked and every write prepared before the
+        first one is applied, so a failure of any kind leaves the tables untouched."""
+        self._count("TransactWriteItems")
+        entries = kwargs["TransactItems"]
+        if len(entries) > MAX_TRANSACTION_ITEMS:
+            raise client_error(
+                "TransactWriteItems", "ValidationException", "Too many items in a transaction"
+            )
+        plans: list[tuple[str, MemoryTable, Key, Item | None, Item | None]] = []
+        reasons: list[dict[str, str]] = []
+        failed = False
+        seen: set[tuple[str, Key]] = set()
+        for entry in entries:
+            ((operation, body),) = entry.items()
+            table = self.backend.table(body["TableName"], "TransactWriteItems")
+            key = table.key_of(body["Item"] if operation == "Put" else body["Key"])
+            if (table.name, key) in seen:
+                raise client_error(
+                    "TransactWriteItems",
+                    "ValidationException",
+                    "Transaction request cannot include multiple operations on one item",
+                )
+            seen.add((table.name, key))
+            try:
+                current = self._check("TransactWriteItems", table, key, body)
+                new: Item | None = None
+                if operation == "Put":
+                    self._validate_item("TransactWriteItems", body["Item"])
+                    new = body["Item"]
+                elif operation == "Update":
+                    current, new = self._updated("TransactWriteItems", table, body)
+                plans.append((operation, table, key, current, new))
+                reasons.append({"Code": "None"})
+            except ClientError as exc:
+                code = exc.response["Error"]["Code"]
+                if code != "ConditionalCheckFailedException":
+                    raise
+                failed = True
+                reason = {
+                    "Code": "ConditionalCheckFailed",
+                    "Message": "The conditional request failed",
+                }
+                if body.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+                    reason_item = table.get(key)
+                    if reason_item is not None:
+                        reason["Item"] = copy.deepcopy(reason_item)  # type: ignore[assignment]
+                reasons.append(reason)
+        if failed:
+            listed = ", ".join(r["Code"] for r in reasons)
+            raise client_error(
+                "TransactWriteItems",
+                "TransactionCanceledException",
+                "Transaction cancelled, please refer cancellation reasons for specific "
+                f"reasons [{listed}]",
+                CancellationReasons=reasons,
+            )
+        units = 0.0
+        for operation, table, key, current, new in plans:
+            if operation in ("Put", "Update") and new is not None:
+                table.put(new)
+                units += _write_units(current, new, transactional=True)
+            elif operation == "Delete":
+                table.delete(key)
+                units += _write_units(current, None, transactional=True)
+        response: dict[str, Any] = {}
+        if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES") and plans:
+            response["ConsumedCapacity"] = [{"TableName": plans[0][1].name, "CapacityUnits": units}]
+        return response
+
+    def transact_get_items(self, **kwargs: Any) -> dict[str, Any]:
+        self._count("TransactGetItems")
+        responses = []
+        for entry in kwargs["TransactItems"]:
+            body = entry["Get"]
+            table = self.backend.table(body["TableName"], "TransactGetItems")
+            item = table.get(table.key_of(body["Key"]))
+            responses.append({"Item": self._project(item, body)} if item else {})
+        return {"Responses": responses}
+
+
+class MemoryStreamsClient:
+    """`dynamodbstreams` over the memory tables: one shard per table, records in order."""
+
+    def __init__(self, backend: MemoryDynamoDB) -> None:
+        self.backend = backend
+
+    def _table(self, arn: str) -> MemoryTable:
+        for table in self.backend.tables.values():
+            if table.stream_arn == arn:
+                return table
+        raise client_error("DescribeStream", "ResourceNotFoundException", f"no stream {arn}")
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        self._table(StreamArn)
+        return {"StreamDescription": {"StreamArn": StreamArn, "Shards": [{"ShardId": "shard-0"}]}}
+
+    def get_shard_iterator(self, StreamArn: str, ShardId: str, ShardIteratorType: str) -> Any:
+        table = self._table(StreamArn)
+        start = 0 if ShardIteratorType == "TRIM_HORIZON" else len(table.stream)
+        return {"ShardIterator": f"{StreamArn}|{start}"}
+
+    def get_records(self, ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:
+        arn, _, position = ShardIterator.rpartition("|")
+        table = self._table(arn)
+        start = int(position)
+        chosen = table.stream[start : start + Limit]
+        return {
+            "Records": [r.as_record(arn) for r in chosen],
+            "NextShardIterator": f"{arn}|{start + len(chosen)}",
+        }

@@ -1,0 +1,42 @@
+"""The webhook function's wiring: configuration, brand settings, secrets and the member
+store, built once per container from the environment (`services()`), or from explicit
+clients (`build`) when the simulator runs the same handler on the memory backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from kairos.aws import AwsClients, Boto3Clients
+from kairos.config import RuntimeConfig
+from kairos.models.settings import Settings
+from kairos.project import load_settings
+from kairos.secrets import SecretStore
+from kairos.store.members import MemberRepository
+
+
+@dataclass(frozen=True)
+class WebhookServices:
+    config: RuntimeConfig
+    settings: Settings
+    secrets: SecretStore
+    members: MemberRepository
+
+
+def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
+    return WebhookServices(
+        config=config,
+        settings=load_settings(config.project_dir),
+        secrets=SecretStore(aws),
+        members=MemberRepository(
+            config.table,
+            aws.client("dynamodb"),
+            event_ttl_days=config.event_ttl_days,
+            timeline_ttl_days=config.timeline_ttl_days,
+        ),
+    )
+
+
+@cache
+def services() -> WebhookServices:
+    return build(RuntimeConfig.from_env(), Boto3Clients())
