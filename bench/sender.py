@@ -39,6 +39,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kairos.aws import Boto3Clients
+from kairos.config import RuntimeConfig
+from kairos.delivery.wiring import build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Channels, LineChannel, Settings
 from kairos.models.template import Template
@@ -123,9 +126,8 @@ def _queue(stack: LocalStack, name: str) -> str:
     return url
 
 
-def _count_ddb(handler: Any) -> Callable[[], int]:
-    """Count every DynamoDB request the sender's clients make."""
-    sender = handler.sender()
+def _count_ddb(client: Any) -> Callable[[], int]:
+    """Count every DynamoDB request made through `client`."""
     counted = [0]
     lock = threading.Lock()
 
@@ -133,9 +135,7 @@ def _count_ddb(handler: Any) -> Callable[[], int]:
         with lock:
             counted[0] += 1
 
-    clients = [sender.store.client, sender.limits.client, sender.persistence.client]
-    for client in {id(c): c for c in clients}.values():
-        client.meta.events.register("before-call.dynamodb", count)
+    client.meta.events.register("before-call.dynamodb", count)
     return lambda: counted[0]
 
 
@@ -162,14 +162,21 @@ def _consumer(
     import boto3
 
     handler = load_function("sender", fresh=True)
-    handler.clock = lambda: NOW  # type: ignore[attr-defined]  # the simulator's hook
-    handler.configure(settings=settings, templates=templates)
-    handler.sender().multicast_min = multicast_min
-    ddb_requests = _count_ddb(handler)
+    aws = Boto3Clients()
+    # Every table request of the sender (stores, limiter, idempotency) goes through it.
+    ddb_requests = _count_ddb(aws.client("dynamodb"))
+    services = build(
+        RuntimeConfig.from_env(),
+        aws,
+        settings=settings,
+        templates=templates,
+        clock=lambda: NOW,
+        multicast_min=multicast_min,
+    )
     sqs = boto3.client("sqs")
 
     def invoke(event: dict[str, Any]) -> Any:
-        return handler.handler(event, LambdaContext(function_name="kairos-sender"))
+        return handler.handle(event, LambdaContext(function_name="kairos-sender"), services)
 
     pump = QueuePump(sqs, queue_url, invoke, batch_size=BATCH)
     while time.time() < deadline:

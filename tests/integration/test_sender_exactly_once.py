@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
+from kairos.config import RuntimeConfig
 from kairos_dev.local.emulator import Emulator
 from kairos_dev.local.functions import LambdaContext
 from tests.integration.test_sender_harness import Rig, make_rig, request
@@ -63,21 +66,26 @@ class DyingContext(LambdaContext):
         return 1
 
 
+class DiesBeforeTheRecord(DynamoDBPersistenceLayer):
+    """The function dies after the send, before the idempotency record says COMPLETED
+    (`_update_record` is the persistence layer's extension point for custom stores)."""
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        raise RuntimeError("killed")
+
+
 def test_a_crash_between_the_send_and_the_idempotency_record_is_caught_by_the_retry_key(rig: Rig) -> None:  # fmt: skip
     # Given a send that reached LINE, after which the function died before saving its result
     rig.member("m1", line_user_id="U1")
     send = request("m1")
     rig.enqueue(send)
     event = receive_event(rig)
-    persistence: Any = rig.handler.sender().persistence
-    original = persistence._update_record
-    persistence._update_record = lambda data_record: (_ for _ in ()).throw(RuntimeError("killed"))
-    try:
-        rig.handler.handler(event, DyingContext(function_name="kairos-sender"))
-    finally:
-        persistence._update_record = original
+    table = RuntimeConfig.from_env().idempotency_table
+    rig.use(persistence=DiesBeforeTheRecord(table_name=table))
+    rig.invoke(event, DyingContext(function_name="kairos-sender"))
     assert len(rig.line.messages) == 1
-    # When the message comes back and is processed again
+    # When the message comes back and is processed again (by a sender that lives)
+    rig.use()
     rig.invoke(event)
     # Then LINE recognised the retry key (409) and sent nothing; we record it sent
     assert len(rig.line.messages) == 1
@@ -90,7 +98,7 @@ def test_a_crash_between_the_send_and_the_idempotency_record_is_caught_by_the_re
 def test_a_timeout_after_line_accepted_is_retried_and_recorded_once(rig: Rig) -> None:
     # Given LINE accepts a push but answers too late for the sender
     rig.member("m1", line_user_id="U1")
-    rig.handler.sender().channels.line.timeout = (1.0, 0.3)
+    rig.services.channels.line.timeout = (1.0, 0.3)
     rig.line.inject_slow(delay=1.0)
     send = request("m1")
     rig.enqueue(send)

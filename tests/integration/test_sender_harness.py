@@ -1,5 +1,7 @@
 """The sender's test rig: a fresh local stack, the fake LINE server over real HTTP, the
-emulator's SES/SNS outbox, and the real sender handler fed from a real SQS queue.
+emulator's SES/SNS outbox, and the real sender handler fed from a real SQS queue. The
+handler runs with services wired as in Lambda (from the stack's environment), with the
+test's settings, templates and clock.
 
 Each `test_sender_*` module makes its `rig` fixture with `make_rig`; this module holds
 no tests itself.
@@ -16,7 +18,10 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from kairos.clock import FixedClock
+from kairos.aws import Boto3Clients
+from kairos.clock import Clock, FixedClock
+from kairos.config import RuntimeConfig
+from kairos.delivery.wiring import SenderServices, build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template
@@ -74,7 +79,9 @@ class Rig:
     handler: ModuleType
     queue_url: str
     dlq_url: str
-    contexts: list[LambdaContext] = field(default_factory=list)
+    clock: Clock = field(default_factory=lambda: FixedClock(NOW))
+    """The sender's "now" (a test may swap it for a running clock)."""
+    services: SenderServices | None = None
 
     @property
     def table(self) -> str:
@@ -83,11 +90,18 @@ class Rig:
     def client(self, service: str) -> Any:
         return self.stack.client(service)
 
-    def use(self, settings: Settings | None = None, templates: Mapping[str, Template] | None = None) -> None:  # fmt: skip
-        self.handler.configure(
+    def use(self, settings: Settings | None = None, templates: Mapping[str, Template] | None = None, **wiring: Any) -> SenderServices:  # fmt: skip
+        """Wire the sender from the stack's environment as it is now, with these settings
+        and templates (and any other `build` argument)."""
+        self.services = build(
+            RuntimeConfig.from_env(),
+            Boto3Clients(),
             settings=settings or Settings(),
             templates=templates if templates is not None else {"hello": HELLO, "news": NEWS},
+            clock=lambda: self.clock(),
+            **wiring,
         )
+        return self.services
 
     def member(self, member_id: str, **profile: Any) -> str:
         profile = {k: v for k, v in profile.items() if v is not None}
@@ -118,9 +132,9 @@ class Rig:
                 ],
             )
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        context = LambdaContext(function_name="kairos-sender")
-        return self.handler.handler(event, context)
+    def invoke(self, event: dict[str, Any], context: LambdaContext | None = None) -> Any:
+        context = context or LambdaContext(function_name="kairos-sender")
+        return self.handler.handle(event, context, self.services)
 
     def pump(self, batch_size: int = 10) -> QueuePump:
         if batch_size > 10:
@@ -191,8 +205,6 @@ def make_rig(emulator: Emulator, *, line_rate: float | None = None, multicast_ra
         },
     )["QueueUrl"]
     handler = load_function("sender", fresh=True)
-    # The simulator's way in: a virtual clock, so caps and quotas see test time.
-    handler.clock = FixedClock(NOW)
     outbox = Outbox()
     outbox.mark()
     rig = Rig(stack, fake, outbox, handler, queue_url, dlq_url)

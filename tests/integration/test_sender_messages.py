@@ -59,12 +59,8 @@ def test_email_carries_one_click_unsubscribe_tags_and_the_configuration_set(rig:
     # Given a configuration set and a member with an email
     rig.stack.extra_env["KAIROS_SES_CONFIGURATION_SET"] = "kairos-events"
     rig.stack.activate()
-    from kairos_dev.local.functions import load_function
-
-    rig.handler = load_function("sender", fresh=True)
-    rig.handler.clock = lambda: request("x").requested_at
-    rig.use()
-    calls = capture_calls(rig.handler.sender().channels.email.client, "SendEmail")
+    services = rig.use()
+    calls = capture_calls(services.channels.email.client, "SendEmail")
     rig.member("m1", email="amy@example.com", name="Amy")
     send = request("m1", channel="email", step="day-1/reminder")
     # When the email is sent
@@ -92,7 +88,7 @@ def test_sms_is_promotional_or_transactional_with_the_sender_id_and_counts_segme
         Settings(channels=Channels(sms=SmsChannel(sender_id="SHOP"))),
         templates={"long": template(id="long", sms={"text": "早" * 71})},
     )
-    calls = capture_calls(rig.handler.sender().channels.sms.client, "Publish")
+    calls = capture_calls(rig.services.channels.sms.client, "Publish")
     rig.member("m1", phone="+886912000001")
     marketing = request("m1", channel="sms", template="long")
     receipt = request("m1", channel="sms", template="long", transactional=True)

@@ -39,7 +39,7 @@ def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_the_batch_is_sent(rig:
 def test_a_send_not_due_yet_goes_back_to_the_queue_until_its_time(rig: Rig) -> None:
     # Given a clock that runs, and a request due three seconds from now
     start = time.monotonic()
-    rig.handler.clock = lambda: NOW + timedelta(seconds=time.monotonic() - start)
+    rig.clock = lambda: NOW + timedelta(seconds=time.monotonic() - start)
     rig.member("m1", line_user_id="U1")
     send = request("m1", not_before=NOW + timedelta(seconds=3))
     rig.enqueue(send)

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from kairos.aws import AwsClients, Boto3Clients
+from kairos.clock import Clock
 from kairos.config import RuntimeConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -63,9 +64,14 @@ class LambdaContext:
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 
-WIRING = {"webhook": "kairos.ingest.wiring"}
+WIRING = {"webhook": "kairos.ingest.wiring", "sender": "kairos.delivery.wiring"}
 """Each function's wiring module: `build(config, aws)` makes the services its `handle`
 takes. Functions not listed still wire themselves from the environment."""
+
+CLOCKED = frozenset({"sender"})
+"""Functions whose "now" is a clock, not their event's time (the sender: a message
+returned for a retry keeps its first SentTimestamp): `build(…, clock=…)` gets the
+host's clock when it has one."""
 
 
 @dataclass
@@ -75,12 +81,16 @@ class FunctionHost:
 
     aws: AwsClients
     environ: dict[str, str]
+    clock: Clock | None = None
+    """The functions' "now" (the simulator's virtual time); None: the wall clock."""
     _services: dict[str, Any] = field(default_factory=dict)
 
     def services(self, name: str) -> Any:
         if name not in self._services:
             wiring = importlib.import_module(WIRING[name])
-            self._services[name] = wiring.build(RuntimeConfig.from_env(self.environ), self.aws)
+            config = RuntimeConfig.from_env(self.environ)
+            clocked = {"clock": self.clock} if self.clock and name in CLOCKED else {}
+            self._services[name] = wiring.build(config, self.aws, **clocked)
         return self._services[name]
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:

@@ -167,7 +167,7 @@ class Simulation:
             backend=aws_backend,
             stack=stack,
             clock=clock,
-            host=FunctionHost(clients, {}),
+            host=FunctionHost(clients, {}, clock=clock),
         )
         sim._start_fakes()
         # The simulator's output is its deliveries: keep the functions' structured logs
@@ -180,9 +180,7 @@ class Simulation:
         sim.host.environ.update(stack.environ())
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
-                module = load_function(name, fresh=True)
-                if hasattr(module, "clock"):
-                    module.__dict__["clock"] = clock  # the function's injectable "now"
+                load_function(name, fresh=True)
         return sim
 
     def _start_fakes(self) -> None:

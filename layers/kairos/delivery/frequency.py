@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from kairos.models.settings import FrequencyCap
+
+if TYPE_CHECKING:  # the port names the Window, so it imports this module
+    from kairos.delivery.ports import FrequencyWindows
 
 MAX_ATTEMPTS = 20
 
@@ -24,14 +27,6 @@ class Window:
     sends: dict[str, int] = field(default_factory=dict)
     version: int = 0
     exists: bool = False
-
-
-class WindowStore(Protocol):
-    def get_window(self, member_id: str) -> Window: ...
-
-    def put_window(self, member_id: str, sends: dict[str, int], expected: Window) -> bool:
-        """Write if the item is still at `expected` (version, or absent); False on a race."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,7 @@ def decide(window: Window, now: datetime, cap: FrequencyCap, delivery_id: str) -
 
 
 def check_and_count(
-    store: WindowStore,
+    store: FrequencyWindows,
     member_id: str,
     delivery_id: str,
     now: datetime,

@@ -24,15 +24,27 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from kairos.delivery.model import Throttled
+from kairos.delivery.model import ChannelName, Throttled
+from kairos.delivery.ports import RateCounters
+from kairos.models.settings import Channels
 
 
-class CounterStore(Protocol):
-    def take(self, endpoint: str, epoch_second: int, n: int, limit: int) -> int:
-        """Add `n` to the endpoint's counter for that second; return how many fit."""
-        ...
+def endpoint_of(channel: ChannelName, multicast: bool = False) -> str:
+    """The rate-limited endpoint a send uses: `line.push`, `line.multicast`, `email`, `sms`."""
+    if channel == "line":
+        return "line.multicast" if multicast else "line.push"
+    return channel
+
+
+def endpoint_rate(channels: Channels, endpoint: str) -> float:
+    """The brand's `rate_per_second` for an endpoint (the sum over every sender)."""
+    return {
+        "line.push": channels.line.rate_per_second,
+        "line.multicast": channels.line.multicast_rate_per_second,
+        "email": channels.email.rate_per_second,
+        "sms": channels.sms.rate_per_second,
+    }[endpoint]
 
 
 @dataclass
@@ -45,7 +57,7 @@ class _Pool:
 
 @dataclass
 class RateLimiter:
-    store: CounterStore
+    store: RateCounters
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     max_wait: float = 3.0

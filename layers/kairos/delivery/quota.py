@@ -16,16 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-
-class QuotaStore(Protocol):
-    def add(self, channel: str, month: str, n: int) -> tuple[int, bool]:
-        """Add `n` (may be negative); return (new total, exhausted flag)."""
-        ...
-
-    def mark_exhausted(self, channel: str, month: str) -> None: ...
+from kairos.delivery.ports import MonthlyQuota
 
 
 def month_of(now: datetime, zone: ZoneInfo) -> str:
@@ -41,7 +34,7 @@ class Reservation:
 
 
 def reserve(
-    store: QuotaStore,
+    store: MonthlyQuota,
     channel: str,
     month: str,
     limit: int,
@@ -59,3 +52,27 @@ def reserve(
     if excess:
         store.add(channel, month, -excess)
     return Reservation(allowed, wanted - excess)
+
+
+@dataclass
+class LineAllowance:
+    """One batch's part of LINE's monthly allowance: what it reserved, and whether LINE
+    said during the batch that the month is used up."""
+
+    store: MonthlyQuota
+    month: str
+    limit: int | None
+    """`channels.line.monthly_limit`; None: not tracked (LINE's own answer still counts)."""
+    reserved: int = 0
+    exhausted: bool = False
+
+    def exhaust(self) -> None:
+        # Remember it for the month, so later batches skip LINE without asking again.
+        if not self.exhausted:
+            self.exhausted = True
+            self.store.mark_exhausted("line", self.month)
+
+    def settle(self, used: int) -> None:
+        """Hand back reservations the batch did not use; count LINE sends made off-plan."""
+        if self.limit is not None and used != self.reserved:
+            self.store.add("line", self.month, used - self.reserved)

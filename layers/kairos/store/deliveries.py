@@ -1,5 +1,6 @@
 """The sender's reads and writes in DynamoDB: members and frequency windows in, delivery
-results out.
+results out. Implements the sender's ports `MemberLookup`, `FrequencyWindows`,
+`DeliveryLog` and `StepCounters` (kairos.delivery.ports).
 
 Access patterns (see keys.py and docs/sender.md):
 - batch read:      BatchGetItem MEMBER#<id>/PROFILE + MEMBER#<id>/FREQ for every member
@@ -46,7 +47,7 @@ class DeliveryStore:
 
     # ---- reads -----------------------------------------------------------------------
 
-    def load(self, member_ids: Iterable[str]) -> dict[str, tuple[Member | None, Window]]:
+    def recipients(self, member_ids: Iterable[str]) -> dict[str, tuple[Member | None, Window]]:
         """Profiles and frequency windows of these members, in as few requests as fit."""
         wanted = list(dict.fromkeys(member_ids))
         item_keys = [

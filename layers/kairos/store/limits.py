@@ -1,4 +1,5 @@
-"""The sender's shared counters in DynamoDB: send-rate windows and monthly quotas.
+"""The sender's shared counters in DynamoDB: send-rate windows and monthly quotas
+(the sender's ports `RateCounters` and `MonthlyQuota`, kairos.delivery.ports).
 
 Access patterns (see keys.py):
 - rate window:   UpdateItem ADD on LIMIT#<endpoint>#<epoch second> / LIMIT, returns the

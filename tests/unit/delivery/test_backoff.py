@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kairos.delivery.backoff import MAX_BACKOFF, retry_delay
 from kairos.delivery.model import RetryLater, Throttled
-from kairos.delivery.service import MAX_BACKOFF, retry_delay
 
 
 def test_backoff_grows_with_receives_and_has_jitter() -> None:

@@ -1,0 +1,131 @@
+"""Recording: what became of each delivery, and writing it down once per batch.
+
+- `outcome` / `sent` build the `Outcome` of a planned delivery (also what the
+  idempotency record keeps, so a redelivery gets the same answer back).
+- `Results` collects a batch's outcomes: *fresh* ones this invocation decided, and
+  *replays* an earlier attempt decided (handed back by idempotency).
+- `Recorder.finish` writes every outcome's delivery record and timeline entry (batched
+  puts on deterministic keys, so a replay rewrites the same items), adds the per-step
+  counters for fresh outcomes only (a replay is never counted twice) and settles the
+  batch's LINE allowance. `Recorder.deferred` writes the timeline entry of a send
+  returned to the queue until its `not_before`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kairos.delivery.channels.base import SendResult
+from kairos.delivery.model import ChannelName, Outcome, Status, excerpt, outcome_time
+from kairos.delivery.planning import Plan
+from kairos.delivery.ports import DeliveryLog, StepCounters
+from kairos.delivery.quota import LineAllowance
+from kairos.delivery.templates import Content, EmailContent, LineContent
+
+
+def outcome(
+    plan: Plan,
+    status: Status,
+    channel: ChannelName | None = None,
+    reason: str | None = None,
+    **extra: Any,
+) -> Outcome:
+    request = plan.request
+    return Outcome(
+        delivery_id=request.delivery_id,
+        member_id=request.member_id,
+        journey=request.journey,
+        step=request.step,
+        template=request.template,
+        enrolment_id=request.enrolment_id,
+        status=status,
+        time=outcome_time(plan.now),
+        channel=channel,
+        reason=reason,
+        **extra,
+    )
+
+
+def sent(
+    plan: Plan, channel: ChannelName, content: Content, result: SendResult, endpoint: str | None
+) -> Outcome:
+    """`endpoint` is `push` or `multicast` for LINE."""
+    if isinstance(content, LineContent):
+        text: str | None = content.text
+        segments = None
+    elif isinstance(content, EmailContent):
+        text, segments = content.subject, None
+    else:
+        text, segments = content.text, content.size.segments
+    return outcome(
+        plan,
+        "sent",
+        channel=channel,
+        endpoint=endpoint,
+        provider_message_id=result.provider_message_id,
+        reason="accepted earlier (retry key)" if result.accepted_earlier else None,
+        text=excerpt(text),
+        segments=segments,
+    )
+
+
+@dataclass
+class Results:
+    """A batch's outcomes by delivery id."""
+
+    fresh: dict[str, Outcome] = field(default_factory=dict)
+    replays: dict[str, Outcome] = field(default_factory=dict)
+    _deciding: set[str] = field(default_factory=set)
+
+    def deciding(self, delivery_id: str) -> None:
+        """This invocation is deciding the delivery (its idempotency claim is ours)."""
+        self._deciding.add(delivery_id)
+
+    def keep(self, result: Outcome) -> None:
+        """An outcome from the idempotent single delivery: fresh when this invocation
+        decided it, else an earlier attempt's."""
+        if result.delivery_id in self._deciding:
+            self.decided(result)
+        else:
+            self.replayed(result)
+
+    def decided(self, result: Outcome) -> None:
+        self._deciding.add(result.delivery_id)
+        self.fresh[result.delivery_id] = result
+
+    def replayed(self, result: Outcome) -> None:
+        if result.delivery_id not in self.fresh:
+            self.replays[result.delivery_id] = result
+
+
+class Recorder:
+    def __init__(self, *, log: DeliveryLog, counters: StepCounters) -> None:
+        self.log = log
+        self.counters = counters
+
+    def deferred(self, result: Outcome) -> None:
+        self.log.record_deferred(result)
+
+    def finish(self, results: Results, line: LineAllowance) -> Counter[str]:
+        """Write the batch's results; returns `<status>` and `<status>.<channel>` counts
+        of fresh outcomes and `replayed` (for metrics)."""
+        fresh = list(results.fresh.values())
+        replays = [o for d, o in results.replays.items() if d not in results.fresh]
+        if fresh or replays:
+            self.log.record(fresh + replays)
+        counters: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        summary: Counter[str] = Counter()
+        for result in fresh:
+            counts = counters[(result.journey, result.step)]
+            counts[result.status] += 1
+            summary[result.status] += 1
+            if result.channel is not None:
+                counts[f"{result.status}_{result.channel}"] += 1
+                summary[f"{result.status}.{result.channel}"] += 1
+        if counters:
+            self.counters.count(counters)
+        line.settle(sum(1 for o in fresh if o.status == "sent" and o.channel == "line"))
+        summary["replayed"] = len(replays)
+        return summary

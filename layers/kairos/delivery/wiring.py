@@ -1,0 +1,189 @@
+"""Wiring the sender: which adapters, settings and clock its services run with.
+
+- `services()`: what the Lambda function runs with, built once per container
+  (`functools.cache`) from the environment's `RuntimeConfig` and boto3 clients.
+- `build(config, aws, …)`: the same from explicit clients (`kairos.aws.AwsClients`: the
+  emulator's, or the memory backend's in a simulation) — the DynamoDB stores, the
+  idempotency table, SQS for returned messages, LINE (token from Secrets Manager), SES v2
+  and SNS, the brand's project (settings and templates) — with what a caller wants
+  instead: settings and templates, a virtual clock, its own persistence layer.
+- `assemble(…)`: the composition itself from stores, channels and a persistence layer
+  given explicitly (unit tests pass in-memory fakes of the ports).
+
+The clock is the sender's "now" (see service.py): the wall clock in Lambda, the
+simulator's virtual clock through `build(clock=…)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+from kairos.aws import AwsClients, Boto3Clients
+from kairos.clock import Clock
+from kairos.config import RuntimeConfig
+from kairos.delivery.channels.aws import provider_clients
+from kairos.delivery.channels.base import Channels
+from kairos.delivery.channels.email import EmailChannel
+from kairos.delivery.channels.line import LineChannel
+from kairos.delivery.channels.sms import SmsChannel
+from kairos.delivery.idempotency import PersistenceClaims, idempotency_config
+from kairos.delivery.limiter import RateLimiter
+from kairos.delivery.multicast import Multicaster
+from kairos.delivery.planning import Planner
+from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery
+from kairos.delivery.recording import Recorder
+from kairos.delivery.sending import Dispatcher
+from kairos.delivery.service import Sender
+from kairos.delivery.tracking import Tracker
+from kairos.models.settings import Settings
+from kairos.models.template import Template
+from kairos.secrets import SecretStore
+from kairos.store.deliveries import DeliveryStore
+from kairos.store.limits import LimitStore
+from kairos.store.redelivery import QueueRedelivery
+
+
+@dataclass(frozen=True)
+class SenderServices:
+    sender: Sender
+    """What the handler calls: `sender.batch(event, context)`."""
+    channels: Channels
+    deliveries: DeliveryStorePort
+    limits: LimitStorePort
+    persistence: BasePersistenceLayer
+    """The idempotency records' persistence layer."""
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def assemble(
+    *,
+    settings: Settings,
+    templates: Mapping[str, Template],
+    deliveries: DeliveryStorePort,
+    limits: LimitStorePort,
+    redelivery: Redelivery,
+    persistence: BasePersistenceLayer,
+    channels: Channels,
+    tracker: Tracker,
+    clock: Clock = wall_clock,
+    idempotency: IdempotencyConfig | None = None,
+    limiter: Callable[[], RateLimiter] | None = None,
+    multicast_min: int = 2,
+) -> SenderServices:
+    """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
+    default draws on `limits` with the wall clock); `multicast_min` is the smallest group
+    of identical LINE messages sent as a multicast."""
+    config = idempotency or idempotency_config()
+    planner = Planner(
+        settings=settings,
+        templates=templates,
+        members=deliveries,
+        windows=deliveries,
+        quota=limits,
+        tracker=tracker,
+    )
+    multicaster = (
+        Multicaster(
+            planner=planner, line=channels.line, claims=PersistenceClaims(persistence, config)
+        )
+        if channels.line is not None
+        else None
+    )
+    sender = Sender(
+        planner=planner,
+        dispatcher=Dispatcher(planner=planner, channels=channels),
+        multicaster=multicaster,
+        recorder=Recorder(log=deliveries, counters=deliveries),
+        redelivery=redelivery,
+        persistence=persistence,
+        config=config,
+        limiter=limiter or (lambda: RateLimiter(limits)),
+        clock=clock,
+        multicast_min=multicast_min,
+    )
+    return SenderServices(sender, channels, deliveries, limits, persistence)
+
+
+def build(
+    config: RuntimeConfig,
+    aws: AwsClients,
+    *,
+    clock: Clock = wall_clock,
+    settings: Settings | None = None,
+    templates: Mapping[str, Template] | None = None,
+    persistence: BasePersistenceLayer | None = None,
+    multicast_min: int = 2,
+) -> SenderServices:
+    """The sender on the resources `config` names, through `aws`'s clients (boto3 in
+    Lambda and on the emulator, the memory backend's in a simulation). Settings and
+    templates come from the brand's project (`KAIROS_PROJECT_DIR`) unless given; the
+    idempotency records use the Powertools DynamoDB layer on `aws`'s DynamoDB client
+    unless another `persistence` is given."""
+    if settings is None and templates is None:
+        settings, templates = _project(config)
+    settings = settings or Settings()
+    dynamodb = aws.client("dynamodb")
+    secrets = SecretStore(aws)
+    providers = provider_clients(aws)
+    channels = Channels(
+        line=LineChannel(
+            config.line_api_endpoint,
+            token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
+        ),
+        email=EmailChannel(
+            providers.client("sesv2"),
+            sender=settings.channels.email.from_,
+            reply_to=settings.channels.email.reply_to,
+            configuration_set=config.ses_configuration_set,
+        ),
+        sms=SmsChannel(providers.client("sns"), sender_id=settings.channels.sms.sender_id),
+    )
+    return assemble(
+        settings=settings,
+        templates=templates or {},
+        deliveries=DeliveryStore(
+            config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days
+        ),
+        limits=LimitStore(config.table, dynamodb),
+        redelivery=QueueRedelivery(aws),
+        persistence=persistence
+        or DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=dynamodb),
+        channels=channels,
+        tracker=Tracker(_tracking_key(config, secrets), config.tracking_base_url),
+        clock=clock,
+        multicast_min=multicast_min,
+    )
+
+
+@cache
+def services() -> SenderServices:
+    """The Lambda function's services (one set per container)."""
+    return build(RuntimeConfig.from_env(), Boto3Clients())
+
+
+def _project(config: RuntimeConfig) -> tuple[Settings, Mapping[str, Template]]:
+    if not config.project_dir:
+        return Settings(), {}
+    # Imported here: loading a project pulls in the journey language, which only a
+    # cold start with a project directory needs.
+    from kairos.project import load_project
+
+    project = load_project(config.project_dir)
+    return project.settings, project.templates
+
+
+def _tracking_key(config: RuntimeConfig, secrets: SecretStore) -> bytes:
+    keys = secrets.webhook(config.webhook_secret_name)
+    return (keys.get("tracking_key") or keys["hmac_key"]).encode()
