@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from kairos.engine.compiled import CompiledJourney
 from kairos.models.journey import SplitStep
 
-SERIES_FIELDS = ("entered", "held_out", "converted", "revenue", "completed", "exited")
+SERIES_FIELDS = (
+    "entered", "held_out", "converted", "revenue", "revenue_holdout", "completed", "exited",
+)  # fmt: skip
 _ARM = re.compile(r"^arm-(\d+)$")
 
 
