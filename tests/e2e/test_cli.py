@@ -50,16 +50,23 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatc
         ({}, "no AWS region: set AWS_DEFAULT_REGION"),
         ({"AWS_DEFAULT_REGION": "ap-northeast-1"}, "no AWS credentials: run `aws configure`"),
         (
-            {"AWS_DEFAULT_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "x",
-             "AWS_SECRET_ACCESS_KEY": "y", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+            {
+                "AWS_DEFAULT_REGION": "ap-northeast-1",
+                "AWS_ACCESS_KEY_ID": "x",
+                "AWS_SECRET_ACCESS_KEY": "y",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            },
             "cannot reach http://127.0.0.1:9",
         ),
-    ],  # fmt: skip
+    ],
 )
 @pytest.mark.parametrize(
     "command",
-    [["stats", "j", "--table", "t"], ["members", "show", "m-1", "--table", "t"],
-     ["journeys", "show", "j", "--table", "t"]],  # fmt: skip
+    [
+        ["stats", "j", "--table", "t"],
+        ["members", "show", "m-1", "--table", "t"],
+        ["journeys", "show", "j", "--table", "t"],
+    ],
 )
 def test_aws_configuration_errors_are_one_line_with_the_fix(
     no_aws: pytest.MonkeyPatch,

@@ -113,6 +113,7 @@ def test_revenue_arms_and_days_add_up_with_the_orders(
     assert [days[f"2026-03-0{d}"]["entered"] for d in (1, 2, 3)] == [8, 8, 8]
     late = [e for e in converting.values() if e["time"].startswith("2026-03-05T23:30")]
     early = [e for e in converting.values() if e["time"].startswith("2026-03-06T00:30")]
+
     def revenue(day: str) -> float:
         return float(days[day]["revenue"] + days[day]["revenue_holdout"])
 

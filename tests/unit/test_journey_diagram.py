@@ -122,7 +122,7 @@ def test_splits_tags_sets_enter_goto_and_exit_with_counts(tmp_path: Path) -> Non
     assert ("s0", "70% (7)", "s6") in edges
     assert nodes["s1"][1] == "mark<br/>tag vip, a#lt;b#gt;"
     assert nodes["s2"][1] == "unmark<br/>untag lapsed"
-    assert nodes["s3"][1] == 'remember<br/>set {#quot;tier#quot;: #quot;gold#quot;}'
+    assert nodes["s3"][1] == "remember<br/>set {#quot;tier#quot;: #quot;gold#quot;}"
     assert nodes["s4"] == ("[[", "hand-over<br/>enter journey other")
     assert ("s5", "", "s7") in edges  # goto
     assert nodes["s6"] == ("[[", "leave<br/>exit")
@@ -145,7 +145,7 @@ def test_the_command_writes_a_file_without_a_store(
                  "--out", str(out)])  # fmt: skip
     assert code == 0
     assert "without counts" in capsys.readouterr().out
-    nodes, edges = parse(out.read_text(encoding="utf-8"))
+    nodes, _ = parse(out.read_text(encoding="utf-8"))
     assert len(nodes) == 4 + 4  # 4 steps, start, end, goal, converted
     assert main(["journeys", "diagram", "nope", "--project", str(EXAMPLES)]) == 1
     assert "no journey nope" in capsys.readouterr().err
