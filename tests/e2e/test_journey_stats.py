@@ -76,7 +76,7 @@ def test_revenue_arms_and_days_add_up_with_the_orders(
     table, events = brand
     # The first order of each member after following converts them; later orders and
     # orders after the journey ended are not the journey's revenue.
-    converting = {}
+    converting: dict[str, dict[str, Any]] = {}
     for e in events:
         if e["type"] == "order.created" and e["data"]["total"] < 50000:
             converting.setdefault(e["member"]["line_user_id"], e)
