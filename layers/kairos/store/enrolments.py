@@ -8,6 +8,8 @@ Access patterns (keys.py, docs/data-model.md):
   timers (+ month directory), the consumed timer's Delete, segment membership,
   counters (ADD), timeline entries                                            (1 request)
 - who waits where: Query gsi1 `JOURNEY#<id>` (for `kairos journeys show`)
+- a journey's counters: Query `STATS#<id>` begins_with `STEP#`; its hourly series:
+  Query `STATS#<id>` sk BETWEEN `HOUR#<from>` and `HOUR#<to>` (for `kairos stats`)
 - a segment's members: Query `SEGMENT#<id>` (schedule triggers)
 - a published journey version: GetItem `JOURNEY#<id>` / `V#<version>` (cached)
 """
@@ -18,6 +20,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -203,23 +206,41 @@ class EngineStore:
                 return found
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def counters(self, journey_id: str) -> dict[str, dict[str, int]]:
-        """Step (or `-` for the journey) → counter name → total over shards and writers."""
-        totals: dict[str, dict[str, int]] = {}
-        response = self.client.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": to_attr(keys.stats_pk(journey_id))},
-            ConsistentRead=True,
-        )
-        for item in response.get("Items", []):
-            values = from_item(item)
+    def counters(self, journey_id: str) -> dict[str, dict[str, float]]:
+        """Step (or `-` for the journey) → counter name → total over shards and writers.
+        Counts are whole numbers; `revenue…` counters are money."""
+        totals: dict[str, dict[str, float]] = {}
+        for values in self._stats(journey_id, "begins_with(sk, :a)", "STEP#"):
             step = values["sk"].removeprefix("STEP#").split("#")[0]
-            bucket = totals.setdefault(step, {})
-            for name, value in values.items():
-                if name not in ("pk", "sk") and isinstance(value, int):
-                    bucket[name] = bucket.get(name, 0) + value
+            _add_numbers(totals.setdefault(step, {}), values)
         return totals
+
+    def hourly(self, journey_id: str, first: str, last: str) -> dict[str, dict[str, float]]:
+        """UTC hour (`YYYY-MM-DDTHH`) → journey counters in that hour, for hours from
+        `first` to `last` inclusive; hours without activity are absent."""
+        totals: dict[str, dict[str, float]] = {}
+        condition = "sk BETWEEN :a AND :b"
+        for values in self._stats(journey_id, condition, f"HOUR#{first}", f"HOUR#{last}#~"):
+            hour = values["sk"].split("#")[1]
+            _add_numbers(totals.setdefault(hour, {}), values)
+        return totals
+
+    def _stats(self, journey_id: str, sk_condition: str, *bounds: str) -> Iterator[dict[str, Any]]:
+        values = {":pk": to_attr(keys.stats_pk(journey_id))}
+        values.update({f":{name}": to_attr(b) for name, b in zip("ab", bounds, strict=False)})
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": f"pk = :pk AND {sk_condition}",
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            self.usage.requests += 1
+            yield from map(from_item, response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ---- publication ----------------------------------------------------------------
 
@@ -311,10 +332,26 @@ class EngineStore:
             else:
                 items.append({"Delete": {"TableName": self.table, "Key": key}})
         shard = _shard(change.enrolment.id if change.enrolment else "", COUNTER_SHARDS)
-        grouped: dict[tuple[str, str], Counter[str]] = {}
+        grouped: dict[tuple[str, str], dict[str, float]] = {}
         for (journey, step, name), amount in change.counters.items():
-            grouped.setdefault((journey, step), Counter())[name] += amount
-        for (journey, step), names in grouped.items():
+            names_of = grouped.setdefault((journey, step), {})
+            names_of[name] = names_of.get(name, 0) + amount
+        _add_revenue(grouped, change)
+        keyed = [
+            (journey, keys.engine_counter_sk(step, shard), names)
+            for (journey, step), names in grouped.items()
+        ]
+        if change.enrolment is not None and change.enrolment.updated_at is not None:
+            # The journey's own counters again under the hour they happened in, for the
+            # per-day series of `kairos stats --from/--to`: one more item per outcome
+            # that enters, converts or ends an enrolment.
+            hour = change.enrolment.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+            keyed.extend(
+                (journey, keys.stats_hour_sk(hour, shard), names)
+                for (journey, step), names in grouped.items()
+                if step == "-"
+            )
+        for journey, sk, names in keyed:
             ordered = sorted(names)
             items.append(
                 {
@@ -322,7 +359,7 @@ class EngineStore:
                         "TableName": self.table,
                         "Key": {
                             "pk": to_attr(keys.stats_pk(journey)),
-                            "sk": to_attr(keys.engine_counter_sk(step, shard)),
+                            "sk": to_attr(sk),
                         },
                         "UpdateExpression": "ADD "
                         + ", ".join(f"#n{i} :v{i}" for i in range(len(ordered))),
@@ -367,6 +404,30 @@ class EngineStore:
             put["ConditionExpression"] = "version = :v"
             put["ExpressionAttributeValues"] = {":v": to_attr(expected)}
         return {"Put": put}
+
+
+def _add_numbers(into: dict[str, float], values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name not in ("pk", "sk") and isinstance(value, int | float):
+            into[name] = into.get(name, 0) + value
+
+
+def _add_revenue(grouped: dict[tuple[str, str], dict[str, float]], change: Commit) -> None:
+    """The order total of a conversion, added with the `converted` counter it comes with
+    (the engine puts it on the enrolment): the journey's `revenue` (`revenue_holdout`
+    for the control group) and each split arm's `revenue-arm-<n>`."""
+    enrolment = change.enrolment
+    if enrolment is None or not enrolment.revenue:
+        return
+    journey = enrolment.journey
+    if not change.counters.get((journey, "-", "converted")):
+        return  # not the outcome that converted it
+    name = "revenue_holdout" if enrolment.holdout else "revenue"
+    overall = grouped.setdefault((journey, "-"), {})
+    overall[name] = overall.get(name, 0) + enrolment.revenue
+    for split_step, arm in enrolment.arms.items():
+        per_arm = grouped.setdefault((journey, split_step), {})
+        per_arm[f"revenue-arm-{arm}"] = per_arm.get(f"revenue-arm-{arm}", 0) + enrolment.revenue
 
 
 def _shard(key: str, shards: int) -> int:
