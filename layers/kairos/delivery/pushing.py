@@ -31,6 +31,10 @@ from kairos.delivery.quota import LineAllowance
 from kairos.delivery.recording import Results
 from kairos.delivery.sending import Dispatcher
 
+SEND_CONCURRENCY = 32
+"""Sends one invocation has in flight at once (infra/constructs/sender.py sizes the
+function for it)."""
+
 Answer = Outcome | Exception
 """A delivery's outcome, or the error its record fails with (RetryLater: back to the
 queue with backoff)."""
@@ -42,7 +46,7 @@ class Pusher:
 
     dispatcher: Dispatcher
     claims: DeliveryClaims
-    concurrency: int = 16
+    concurrency: int = SEND_CONCURRENCY
     """Sends in flight at once per invocation (bounded by the limiter's grant too)."""
 
     def __post_init__(self) -> None:

@@ -146,6 +146,8 @@ def build(
         line=LineChannel(
             config.line_api_endpoint,
             token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
+            # One kept-alive connection per send in flight: none opened per message.
+            pool_size=concurrency,
         ),
         email=EmailChannel(
             providers.client("sesv2"),
