@@ -63,7 +63,6 @@ class KairosStack(Stack):
             code_dir=functions_dir / "webhook",
             defaults=defaults,
             table=storage.main,
-            idempotency_table=storage.idempotency,
             line_secret=line_secret,
             webhook_secret=webhook_secret,
             event_ttl_days=config.event_ttl_days,

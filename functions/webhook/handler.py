@@ -1,7 +1,8 @@
 """Webhook function: API Gateway → verify → canonical events → members in DynamoDB.
 
-Routes (SPEC §1): POST /line/webhook, POST /shop/orders, POST /events. It never decides
-what to send; the table's stream takes it from here.
+Routes (SPEC §1) come from `kairos.ingest.routes`, the list the API is built from too:
+POST /line/webhook, /shop/orders, /events; GET /t/{token}; GET|POST /u/{token}. It never
+decides what to send; the table's stream takes it from here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kairos.clock import from_epoch_ms
 from kairos.config import RuntimeConfig, brand_settings
 from kairos.delivery.tracking import BadToken, Link, read_token
-from kairos.ingest import line, shop, signatures
+from kairos.ingest import line, routes, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent, MemberRef
@@ -67,7 +68,6 @@ def apply(events: list[CanonicalEvent]) -> dict[str, Any]:
     }
 
 
-@app.post("/line/webhook")
 def line_webhook() -> dict[str, Any]:
     body = raw_body()
     secret = line_secrets(config.line_secret_name)["channel_secret"]
@@ -75,7 +75,6 @@ def line_webhook() -> dict[str, Any]:
     return apply(line.parse_line_webhook(body))
 
 
-@app.post("/shop/orders")
 def shop_orders() -> dict[str, Any]:
     body = raw_body()
     keys = webhook_secrets(config.webhook_secret_name)
@@ -88,7 +87,6 @@ def shop_orders() -> dict[str, Any]:
     return apply([shop.parse_generic_order(body)])
 
 
-@app.post("/events")
 def events() -> dict[str, Any]:
     body = raw_body()
     keys = webhook_secrets(config.webhook_secret_name)
@@ -124,7 +122,6 @@ def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
     return link, event
 
 
-@app.get("/t/<token>")
 def click(token: str) -> Response[str]:
     """A tracked link: record `message.clicked`, then send the member on (302)."""
     tracked = _tracked(token, "t")
@@ -143,8 +140,6 @@ UNSUBSCRIBED_PAGE = (
 )
 
 
-@app.get("/u/<token>")
-@app.post("/u/<token>")
 def unsubscribe(token: str) -> Response[str]:
     """One-click unsubscribe (RFC 8058 POST) and the link in the message (GET)."""
     tracked = _tracked(token, "u")
@@ -154,6 +149,18 @@ def unsubscribe(token: str) -> Response[str]:
     return Response(
         status_code=200, content_type="text/html; charset=utf-8", body=UNSUBSCRIBED_PAGE
     )
+
+
+routes.register(
+    app,
+    {
+        "line_webhook": line_webhook,
+        "shop_orders": shop_orders,
+        "events": events,
+        "click": click,
+        "unsubscribe": unsubscribe,
+    },
+)
 
 
 @app.exception_handler(IngestError)  # type: ignore[untyped-decorator]
