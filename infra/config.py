@@ -28,7 +28,8 @@ class KairosConfig:
     line_secret_name: str
     webhook_secret_name: str
     project: Path
-    email_identity: str
+    email_identity: str | None = None
+    """The SES identity to send as; None derives it from kairos.yaml's `from` domain."""
     alarm_email: str | None = None
     event_ttl_days: int = 30
     timeline_ttl_days: int = 730
@@ -64,7 +65,7 @@ class KairosConfig:
             line_secret_name=get("lineSecretName") or f"kairos/{brand}/{stage}/line",
             webhook_secret_name=get("webhookSecretName") or f"kairos/{brand}/{stage}/webhook",
             project=project if project.is_absolute() else ROOT / project,
-            email_identity=get("emailIdentity", "shop.example") or "shop.example",
+            email_identity=get("emailIdentity"),
             alarm_email=get("alarmEmail"),
             event_ttl_days=_positive_int(get("eventTtlDays", "30"), "eventTtlDays"),
             timeline_ttl_days=_positive_int(get("timelineTtlDays", "730"), "timelineTtlDays"),
