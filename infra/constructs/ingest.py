@@ -24,6 +24,10 @@ from infra.project import MOUNT_POINT
 from kairos.ingest.routes import ROUTES
 from kairos.store.schema import MAIN
 
+# The webhook answers 503 to a member busy with another change (the caller redelivers),
+# so a few 5xx are normal; this many in five minutes are not.
+API_5XX_ALARM = 10
+
 
 class Ingest(Construct):
     def __init__(
@@ -102,6 +106,14 @@ class Ingest(Construct):
                 metrics_enabled=True,
                 tracing_enabled=True,
             ),
+        )
+        defaults.alarms.alarm(
+            self,
+            "api-5xx",
+            metric=self.api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+            threshold=API_5XX_ALARM,
+            description=f"Kairos API: {API_5XX_ALARM} or more 5xx answers in five minutes; "
+            "LINE and shop platforms redeliver for a while, then give up",
         )
         integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
         for route in ROUTES:

@@ -32,6 +32,16 @@ def test_function_logs_to_its_own_group_with_retention(template: Template, name:
 
 
 @pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_logs_are_json_at_the_powertools_level(template: Template, name: str) -> None:
+    props = resources(template, "AWS::Lambda::Function")[function_id(template, name)]["Properties"]
+    logging = props["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"  # Lambda's own START/REPORT lines too
+    # Lambda's application level must agree with Powertools', or one filters the other.
+    assert logging["ApplicationLogLevel"] == function_env(template, name)["POWERTOOLS_LOG_LEVEL"]
+    assert logging["SystemLogLevel"] == "WARN"
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 def test_function_has_powertools_settings(template: Template, name: str) -> None:
     env = function_env(template, name)
     assert env["POWERTOOLS_SERVICE_NAME"] == name

@@ -57,7 +57,15 @@ def test_sender_may_publish_sms_but_not_to_queues(template: Template) -> None:
 
 def test_webhook_cannot_send_anything(template: Template) -> None:
     actions = allowed_actions(template, "webhook")
-    assert not any(a.startswith(("sqs:", "ses:", "sns:")) for a in actions)
+    assert not any(a.startswith(("ses:", "sns:")) for a in actions)
+    # Its only queue: where SES engagement events it could not apply are kept.
+    queues = {
+        s["Resource"]["Fn::GetAtt"][0]
+        for s in role_statements(template, "webhook")
+        if any(a.startswith("sqs:") for a in actions_of(s))
+    }
+    assert len(queues) == 1 and "EmailEngagementDlq" in queues.pop()
+    assert not set(queue_ids(template).values()) & queues
 
 
 def test_webhook_cannot_touch_the_idempotency_table(template: Template) -> None:
