@@ -3,11 +3,16 @@
 Routes (SPEC §1) come from `kairos.ingest.routes`, the list the API is built from too:
 POST /line/webhook, /shop/orders, /events; GET /t/{token}; GET|POST /u/{token}. It never
 decides what to send; the table's stream takes it from here.
+
+A second entry path takes SES engagement events (the configuration set publishes them
+to EventBridge; a rule invokes this function): `kairos.ingest.ses` maps each to the
+member by the email's `delivery_id` tag, and it is applied like any other event.
 """
 
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -17,12 +22,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kairos.clock import from_epoch_ms
 from kairos.config import RuntimeConfig, brand_settings
 from kairos.delivery.tracking import BadToken, Link, read_token
-from kairos.ingest import line, routes, shop, signatures
+from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
 from kairos.secrets import line_secrets, webhook_secrets
+from kairos.store.deliveries import DeliveryStore
 from kairos.store.members import ConcurrentUpdateError, MemberRepository
 
 app = APIGatewayRestResolver()
@@ -183,8 +189,25 @@ def busy(exc: ConcurrentUpdateError) -> Response[Any]:
     )
 
 
+def email_engagement(event: dict[str, Any]) -> dict[str, Any]:
+    """An SES event from EventBridge: its `time` is "now" (as for the schedule)."""
+    engagement = ses.parse(event)
+    now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    deliveries = DeliveryStore(config.table, store().client)
+    found = ses.canonical_event(engagement, deliveries, store(), now) if engagement else None
+    if found is None:
+        logger.info("email event not ours", extra={"detail_type": event.get("detail-type")})
+        metrics.add_metric(name="EmailEventsUnmatched", unit="Count", value=1)
+        return {"applied": 0}
+    results = ingest([found], store(), now, brand_settings(config.project_dir).zone)
+    metrics.add_metric(name="EmailEventsReceived", unit="Count", value=1)
+    return {"applied": sum(1 for r in results if r.status != "duplicate")}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if ses.is_ses_event(event):
+        return email_engagement(event)
     return app.resolve(event, context)

@@ -15,6 +15,8 @@ from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 
 CHANNELS = ("line", "email", "sms")
+# Reported by the mail system, not done by the member.
+NOT_INTERACTIONS = frozenset({"email.delivered", "email.bounced", "email.complained"})
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def _touch(member: Member, event: CanonicalEvent) -> Member:
     for kind, value in event.member.identifiers().items():
         updated.identifiers.setdefault(kind, value)
         updated.profile.setdefault(kind, value)
-    updated.profile["last_interaction_at"] = event.time.isoformat()
+    if event.type not in NOT_INTERACTIONS:
+        updated.profile["last_interaction_at"] = event.time.isoformat()
     updated.profile.setdefault("joined_at", event.time.isoformat())
     updated.version = member.version + 1
     updated.updated_at = event.time
@@ -103,8 +106,8 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
             member.tags = sorted([*member.tags, data["tag"]])
     elif kind == "tag.removed":
         member.tags = [t for t in member.tags if t != data["tag"]]
-    elif kind == "email.bounced":
-        member.profile["email_status"] = "bounced"
+    elif kind == "email.bounced" and data.get("bounce_type", "permanent") == "permanent":
+        member.profile["email_status"] = "bounced"  # a soft bounce leaves the address usable
     elif kind == "email.complained":
         member.profile["email_status"] = "complained"
     elif kind == "unsubscribed":
