@@ -2,7 +2,9 @@
 
 Real webhook handler (events signed and posted through `/events`), real store on the
 embedded emulator, stream → evaluator, virtual-clock ticks → evaluator, queues → real
-sender → fake LINE / emulator SES and SNS. The emulator's clocks run on the virtual
+sender → fake LINE / emulator SES and SNS, and the emulator's SES engagement events
+(deliveries, the mailbox simulator's bounces and complaints) → real webhook, as the
+stack's EventBridge rule does. The emulator's clocks run on the virtual
 clock too (SQS delays and visibility, stream record times), so nothing waits for real
 time: the simulator jumps straight to the next moment anything is due — the next input
 event, the next timer in the due index (seen on the table's stream), or the next queued
@@ -39,6 +41,7 @@ from kairos_dev.local.emulator import (
     start_emulator,
     stream_length,
 )
+from kairos_dev.local.fake_ses import SesEventPump
 from kairos_dev.local.functions import LambdaContext, load_function
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.runtime import has_function
@@ -151,6 +154,8 @@ class Simulation:
     _gone: set[str] = field(default_factory=set)
     """Timers deleted before they came due (their tick is not needed)."""
     _fake_line: Any = None
+    ses_events: Any = None
+    """The emulator's SES engagement events (kairos_dev.local.fake_ses.SesEvents)."""
     progress: Callable[[datetime, int], None] | None = None
     """Told the virtual time and deliveries so far whenever a new day begins."""
 
@@ -183,6 +188,7 @@ class Simulation:
 
     def _start_fakes(self) -> None:
         from kairos_dev.local.fake_line import start_fake_line
+        from kairos_dev.local.fake_ses import SesEvents
         from kairos_dev.local.outbox import verify_sender
 
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
@@ -190,6 +196,7 @@ class Simulation:
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
         settings = brand_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
+        self.ses_events = SesEvents(self.stack.prefix, clock=self.clock)
 
     def stop(self) -> None:
         install_clock(None)
@@ -223,10 +230,17 @@ class Simulation:
         index = 0
         end = utc(until)
 
+        def email_event(event: dict[str, Any]) -> None:
+            webhook.handler(event, context)
+            metrics.clear_metrics()
+
+        ses = SesEventPump(self.ses_events, email_event)
+
         def drain() -> None:
             idle = 0
             while idle < 2:
                 moved = stream.pump_once() + sum(q.pump_once() for q in queues)
+                moved += ses.pump_once()
                 idle = idle + 1 if moved == 0 else 0
 
         if has_function("evaluator"):
