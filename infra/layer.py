@@ -89,6 +89,10 @@ def tree_hash(root: Path) -> str:
     return sha.hexdigest()[:16]
 
 
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def materialize(final: Path, populate: Callable[[Path], None]) -> Path:
     """Build `final` once: populate a temporary sibling, then rename it into place."""
     if final.exists():
@@ -173,12 +177,32 @@ def build_layer(package: Path = PACKAGE) -> tuple[Path, str]:
     return layer, key
 
 
+PROJECT_FILES = ("kairos.yaml",)
+PROJECT_DIRS = ("journeys", "templates", "segments")
+"""What the functions read from a brand project. Nothing else ships: a brand folder often
+holds member exports and event logs (`members.csv`, `events.jsonl`), which are personal
+data and must not leave the brand's machine in a layer."""
+
+
+def _project_parts(project: Path) -> list[Path]:
+    parts = [project / name for name in PROJECT_FILES if (project / name).is_file()]
+    return parts + [project / name for name in PROJECT_DIRS if (project / name).is_dir()]
+
+
 def stage_project(project: Path) -> tuple[Path, str]:
-    """A layer directory holding the brand project as `kairos-project/` (→ /opt/kairos-project)."""
-    key = tree_hash(project)
+    """A layer directory holding the brand project as `kairos-project/` (→ /opt/kairos-project):
+    `kairos.yaml`, `journeys/`, `templates/` and `segments/` only."""
+    parts = _project_parts(project)
+    key = _digest(*(f"{p.name}:{tree_hash(p) if p.is_dir() else _file_hash(p)}" for p in parts))
 
     def populate(staging: Path) -> None:
-        shutil.copytree(project, staging / "kairos-project", ignore=_IGNORED)
+        target = staging / "kairos-project"
+        target.mkdir(parents=True)
+        for part in parts:
+            if part.is_dir():
+                shutil.copytree(part, target / part.name, ignore=_IGNORED)
+            else:
+                shutil.copy2(part, target / part.name)
 
     staged = materialize(BUILD / f"project-{key}", populate)
     prune(BUILD, "project-", keep=staged)

@@ -69,3 +69,37 @@ def test_project_layer_mounts_at_kairos_project(tmp_path: Path) -> None:
     (tmp_path / "kairos.yaml").write_text("timezone: Asia/Taipei\n")
     directory, _ = stage_project(tmp_path)
     assert (directory / "kairos-project" / "kairos.yaml").is_file()
+
+
+def test_project_layer_carries_only_what_the_functions_read(tmp_path: Path) -> None:
+    # Given a brand folder with its journeys and also member data and scratch files
+    (tmp_path / "kairos.yaml").write_text("timezone: Asia/Taipei\n")
+    for sub in ("journeys", "templates", "segments"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "a.yaml").write_text(f"id: {sub}\n")
+    (tmp_path / "members.csv").write_text("email\namy@example.com\n")
+    (tmp_path / "events.jsonl").write_text("{}\n")
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "x.csv").write_text("secret\n")
+    # When it is staged as the project layer
+    directory, key = stage_project(tmp_path)
+    # Then only kairos.yaml, journeys/, templates/ and segments/ ship
+    shipped = directory / "kairos-project"
+    assert sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*")) == [
+        "journeys", "journeys/a.yaml", "kairos.yaml", "segments", "segments/a.yaml",
+        "templates", "templates/a.yaml",
+    ]  # fmt: skip
+    # And member data does not change the layer's hash (no new version for an export)
+    (tmp_path / "members.csv").write_text("email\nbob@example.com\n")
+    assert stage_project(tmp_path)[1] == key
+    (tmp_path / "journeys" / "a.yaml").write_text("id: changed\n")
+    assert stage_project(tmp_path)[1] != key
+
+
+def test_the_example_brand_ships_without_its_member_data() -> None:
+    from infra.paths import ROOT
+
+    directory, _ = stage_project(ROOT / "examples")
+    shipped = directory / "kairos-project"
+    assert (shipped / "journeys").is_dir() and (shipped / "kairos.yaml").is_file()
+    assert not (shipped / "members.csv").exists() and not (shipped / "events.jsonl").exists()
