@@ -1,9 +1,16 @@
-"""`kairos validate DIR`: load and check a brand project; exit 1 listing every problem."""
+"""`kairos validate DIR`: load and check a brand project; exit 1 listing every problem.
+
+With a stack's SES identity (`--email-identity`, or `kairos:emailIdentity` in ./cdk.json
+when its `kairos:project` is DIR) it also checks that the identity may send as
+`channels.email.from`, as `cdk synth` does.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -14,7 +21,25 @@ def register(subparsers: Any) -> None:
         description="Check every journey, template, segment and the settings; print all problems.",
     )
     parser.add_argument("directory", help="the brand project directory")
+    parser.add_argument(
+        "--email-identity",
+        metavar="IDENTITY",
+        help="the stack's SES identity (kairos:emailIdentity); default: ./cdk.json's, "
+        "when it deploys DIR",
+    )
     parser.set_defaults(func=run)
+
+
+def configured_identity(directory: str, cdk_json: Path = Path("cdk.json")) -> str | None:
+    """`kairos:emailIdentity` from cdk.json, if that app deploys this project directory."""
+    if not cdk_json.is_file():
+        return None
+    context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
+    identity, project = context.get("kairos:emailIdentity"), context.get("kairos:project")
+    if not identity or not project:
+        return None
+    same = (cdk_json.parent / project).resolve() == Path(directory).resolve()
+    return str(identity) if same else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,5 +53,17 @@ def run(args: argparse.Namespace) -> int:
         count = len(exc.problems)
         print(f"{count} problem{'' if count == 1 else 's'}: not valid", file=sys.stderr)
         return 1
+    identity = args.email_identity or configured_identity(args.directory)
+    if identity:
+        from kairos.delivery.identity import IdentityMismatch, resolve_identity, sender_address
+
+        sender = project.settings.channels.email.from_
+        try:
+            resolve_identity(identity, sender)
+        except IdentityMismatch as exc:
+            print(f"kairos.yaml: channels.email.from: {exc}", file=sys.stderr)
+            print("1 problem: not valid", file=sys.stderr)
+            return 1
+        print(f"SES identity {identity} may send as {sender_address(sender)}")
     print(f"{project.summary()}: valid (version {project.version})")
     return 0
