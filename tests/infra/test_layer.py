@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
-
-import re
-import tomllib
-
 from packaging.requirements import Requirement
 
 import infra.layer
