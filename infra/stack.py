@@ -22,6 +22,7 @@ from infra.constructs.storage import Storage
 from infra.layer import build_layer, stage_project
 from infra.paths import FUNCTIONS
 from infra.project import load_project
+from kairos import naming
 from kairos.config import brand_settings
 from kairos.delivery.identity import IdentityMismatch, resolve_identity
 
@@ -116,15 +117,17 @@ class KairosStack(Stack):
             stream_function=evaluator.handler.function,
         )
 
-        CfnOutput(self, "ApiUrl", value=ingest.url, description="Base URL for webhooks")
+        CfnOutput(
+            self, naming.OUTPUT_API_URL, value=ingest.url, description="Base URL for webhooks"
+        )
         CfnOutput(
             self,
-            "LineWebhookUrl",
+            naming.OUTPUT_LINE_WEBHOOK_URL,
             value=f"{ingest.url}line/webhook",
             description="Paste into the LINE Developers console (Messaging API → Webhook URL)",
         )
-        CfnOutput(self, "MainTable", value=storage.main.table_name)
-        CfnOutput(self, "AlarmTopic", value=alarms.topic.topic_arn)
+        CfnOutput(self, naming.OUTPUT_MAIN_TABLE, value=storage.main.table_name)
+        CfnOutput(self, naming.OUTPUT_ALARM_TOPIC, value=alarms.topic.topic_arn)
 
     @staticmethod
     def _email_identity(config: KairosConfig, project: Path) -> str:
