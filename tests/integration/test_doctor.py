@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.paths import ROOT
 from kairos_dev.cli import main
 from kairos_dev.local.account import set_account
 from kairos_dev.local.emulator import Emulator
@@ -120,6 +121,10 @@ def test_a_ready_account_passes_everything(
     checks = account.check()
     assert set(statuses(checks).values()) == {"pass"}, {n: c.detail for n, c in checks.items()}
     assert "@kairosdev" in checks["LINE token"].detail
+    # Every check is explained in the deploy guide
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    for name in checks:
+        assert f"\n| {name} |" in guide, name
     # And the command prints the table and exits 0
     code = main(["doctor", "--brand", account.brand, "--stage", "prod", "--project", str(account.project),
                  "--line-api", account.line.url, "--cdk-json", "/nonexistent"])  # fmt: skip
