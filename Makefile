@@ -8,13 +8,26 @@ NODE_INSTALLED := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 PROJECT ?= examples
 CDK_CONTEXT ?=
+# The lock files (docs/deploy.md "Dependencies"): every version pinned, every file hashed.
+DEV_LOCK := requirements/dev.txt
+LAYER_LOCK := requirements/layer.txt
+PIP := $(PY) -m pip --quiet --disable-pip-version-check
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--custom-compile-command "make lock" $(UV_FLAGS)
+# The stage named in CDK_CONTEXT (cdk.json's default is dev).
+STAGE = $(or $(patsubst kairos:stage=%,%,$(filter kairos:stage=%,$(CDK_CONTEXT))),dev)
+# cdk asks before deploying any change, except to dev: REQUIRE_APPROVAL=never (or
+# broadening) overrides it, e.g. for a pipeline that reviewed the diff already.
+REQUIRE_APPROVAL ?= $(if $(filter dev,$(STAGE)),never,any-change)
 
-.PHONY: install demo local test test-unit test-integration test-infra test-e2e lint synth deploy bench clean
+.PHONY: install demo local test test-unit test-integration test-infra test-e2e lint synth deploy bench clean lock update-deps
 
-$(INSTALLED): pyproject.toml
+# The dev install (and CI's, which runs `make test`): exactly the locked versions.
+$(INSTALLED): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[cli,dev]'
+	$(PIP) install --upgrade pip
+	$(PIP) install --require-hashes -r $(DEV_LOCK)
+	$(PIP) install --no-deps -e .
 	touch $@
 
 $(NODE_INSTALLED): package.json
@@ -59,7 +72,19 @@ synth: $(INSTALLED) $(NODE_INSTALLED)
 
 ## make deploy CDK_CONTEXT="-c kairos:brand=yuemeng -c kairos:stage=prod ..." (docs/deploy.md)
 deploy: $(INSTALLED) $(NODE_INSTALLED)
-	npx cdk deploy --require-approval never $(CDK_CONTEXT)
+	npx cdk deploy --require-approval $(REQUIRE_APPROVAL) $(CDK_CONTEXT)
+
+## After changing dependencies in pyproject.toml: pin them again (other pins are kept).
+## The layer's are resolved for Lambda (Python 3.13, arm64) within the dev pins.
+lock: $(INSTALLED)
+	$(UV_COMPILE) --extra cli --extra dev --universal --python-version 3.11 -o $(DEV_LOCK)
+	$(UV_COMPILE) --python-version 3.13 --python-platform aarch64-manylinux2014 \
+		--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer \
+		-c $(DEV_LOCK) -o $(LAYER_LOCK)
+
+## Every dependency to its newest allowed release; review the diff, then make test.
+update-deps:
+	$(MAKE) lock UV_FLAGS=--upgrade
 
 bench: $(INSTALLED)
 	$(PY) -m bench.run

@@ -13,6 +13,7 @@ from pathlib import Path
 from constructs import Node
 
 from infra.paths import ROOT
+from kairos import naming
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
@@ -28,7 +29,8 @@ class KairosConfig:
     line_secret_name: str
     webhook_secret_name: str
     project: Path
-    email_identity: str
+    email_identity: str | None = None
+    """The SES identity to send as; None derives it from kairos.yaml's `from` domain."""
     alarm_email: str | None = None
     event_ttl_days: int = 30
     timeline_ttl_days: int = 730
@@ -36,11 +38,11 @@ class KairosConfig:
     @property
     def prefix(self) -> str:
         """Physical-name prefix of the brand's resources (`kairos-<brand>-<stage>`)."""
-        return f"kairos-{self.brand}-{self.stage}"
+        return naming.resource_prefix(self.brand, self.stage)
 
     @property
     def stack_name(self) -> str:
-        return f"Kairos-{self.brand}-{self.stage}"
+        return naming.stack_name(self.brand, self.stage)
 
     @classmethod
     def from_context(cls, node: Node) -> KairosConfig:
@@ -61,10 +63,11 @@ class KairosConfig:
             brand=brand,
             stage=stage,
             # Default names follow one convention so a brand can create them by recipe.
-            line_secret_name=get("lineSecretName") or f"kairos/{brand}/{stage}/line",
-            webhook_secret_name=get("webhookSecretName") or f"kairos/{brand}/{stage}/webhook",
+            line_secret_name=get("lineSecretName") or naming.line_secret_name(brand, stage),
+            webhook_secret_name=get("webhookSecretName")
+            or naming.webhook_secret_name(brand, stage),
             project=project if project.is_absolute() else ROOT / project,
-            email_identity=get("emailIdentity", "shop.example") or "shop.example",
+            email_identity=get("emailIdentity"),
             alarm_email=get("alarmEmail"),
             event_ttl_days=_positive_int(get("eventTtlDays", "30"), "eventTtlDays"),
             timeline_ttl_days=_positive_int(get("timelineTtlDays", "730"), "timelineTtlDays"),

@@ -1,13 +1,15 @@
 """Build the shared Lambda layer (the `kairos` package and its dependencies) without Docker.
 
-Dependencies come from PyPI as wheels for the Lambda platform (arm64, CPython 3.13), so
-no compiler or container is needed. Why pre-build here rather than in an
+Dependencies are exactly those pinned, with hashes, in `requirements/layer.txt` (made by
+`make lock` from pyproject.toml, resolved for the Lambda platform), installed by pip as
+wheels for arm64 / CPython 3.13 with `--require-hashes --no-deps`: no compiler, no
+container, and two machines build the same layer. Why pre-build here rather than in an
 `ILocalBundling`: bundling output is cached per cloud-assembly directory, and tests
 synthesize into a fresh one each session, so we would need our own cache anyway. Built
-here, the dependencies are cached by a hash of the requirement list
-(`build/layer-deps-<hash>/`), the layer directory is named by a content hash, and that
-hash is handed to CDK as the asset hash so it does not fingerprint tens of megabytes on
-every synth.
+here, the dependencies are cached by a hash of the lock file
+(`build/layer-deps-<hash>/`, so a synth needs no network once that exists), the layer
+directory is named by a hash of that and the `kairos` package, and that hash is handed
+to CDK as the asset hash so it does not fingerprint tens of megabytes on every synth.
 
 Every directory is built under a temporary name and renamed into place, so concurrent
 synths (parallel test workers) never see a half-built layer.
@@ -27,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.paths import BUILD, PACKAGE, PYPROJECT
+from infra.paths import BUILD, LAYER_LOCK, PACKAGE, PYPROJECT
 
 LAYER_PYTHON = "3.13"
 LAYER_PLATFORM = "manylinux2014_aarch64"
@@ -43,10 +45,11 @@ PIP_TARGET_ARGS = (
 )
 
 # The Lambda runtime ships boto3/botocore; bundling our own would only add size and drift.
+# `make lock` leaves them out of the layer lock.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
 
 # Bump when the layout of the built directories changes, to invalidate old caches.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
@@ -64,7 +67,8 @@ def requirement_name(requirement: str) -> str:
 
 
 def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
-    """`[project].dependencies` minus what the Lambda runtime already provides."""
+    """`[project].dependencies` minus what the Lambda runtime already provides (what the
+    layer lock must satisfy)."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     return [
         req
@@ -89,6 +93,10 @@ def tree_hash(root: Path) -> str:
     return sha.hexdigest()[:16]
 
 
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def materialize(final: Path, populate: Callable[[Path], None]) -> Path:
     """Build `final` once: populate a temporary sibling, then rename it into place."""
     if final.exists():
@@ -107,7 +115,17 @@ def materialize(final: Path, populate: Callable[[Path], None]) -> Path:
     return final
 
 
-def _pip_install(requirements: list[str], target: Path) -> None:
+def pinned(lock: Path = LAYER_LOCK) -> dict[str, str]:
+    """Distribution name → version pinned in a lock file (markers and hashes aside)."""
+    found: dict[str, str] = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", line)
+        if match:
+            found[requirement_name(match.group(1))] = match.group(2)
+    return found
+
+
+def _pip_install(lock: Path, target: Path) -> None:
     command = [
         sys.executable,
         "-m",
@@ -116,16 +134,21 @@ def _pip_install(requirements: list[str], target: Path) -> None:
         "--quiet",
         "--disable-pip-version-check",
         "--no-compile",  # .pyc from this interpreter would not match the Lambda's 3.13
+        # The lock is the whole closure, every file checked against its hash.
+        "--require-hashes",
+        "--no-deps",
         *PIP_TARGET_ARGS,
         "--target",
         str(target),
-        *requirements,
+        "-r",
+        str(lock),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(
-            "building the Kairos layer failed: pip could not install the runtime "
-            f"dependencies for {LAYER_PLATFORM} / Python {LAYER_PYTHON}:\n{result.stderr}"
+            f"building the Kairos layer failed: pip could not install {lock} for "
+            f"{LAYER_PLATFORM} / Python {LAYER_PYTHON} (after changing dependencies in "
+            f"pyproject.toml, run `make lock`):\n{result.stderr}"
         )
 
 
@@ -137,17 +160,20 @@ def _drop_runtime_provided(site: Path) -> None:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def dependencies_dir(requirements: list[str] | None = None) -> Path:
-    """`build/layer-deps-<hash>/python`: the third-party packages, downloaded once."""
-    reqs = sorted(runtime_requirements() if requirements is None else requirements)
-    key = _digest(LAYOUT_VERSION, *PIP_TARGET_ARGS, *reqs)
+def dependencies_key(lock: Path = LAYER_LOCK) -> str:
+    """The cache key (and part of the asset hash) of the dependencies: the lock's bytes."""
+    return _digest(LAYOUT_VERSION, *PIP_TARGET_ARGS, _file_hash(lock))
+
+
+def dependencies_dir(lock: Path = LAYER_LOCK) -> Path:
+    """`build/layer-deps-<hash of the lock>/python`: the locked packages, downloaded once."""
 
     def populate(staging: Path) -> None:
         site = staging / "python"
-        _pip_install(reqs, site)
+        _pip_install(lock, site)
         _drop_runtime_provided(site)
 
-    return materialize(BUILD / f"layer-deps-{key}", populate) / "python"
+    return materialize(BUILD / f"layer-deps-{dependencies_key(lock)}", populate) / "python"
 
 
 def _link_or_copy(src: str, dst: str) -> object:
@@ -158,9 +184,9 @@ def _link_or_copy(src: str, dst: str) -> object:
     return dst
 
 
-def build_layer(package: Path = PACKAGE) -> tuple[Path, str]:
+def build_layer(package: Path = PACKAGE, lock: Path = LAYER_LOCK) -> tuple[Path, str]:
     """The layer directory (`python/` = dependencies + `kairos`) and its content hash."""
-    deps = dependencies_dir()
+    deps = dependencies_dir(lock)
     key = _digest(deps.parent.name, tree_hash(package))
 
     def populate(staging: Path) -> None:
@@ -173,12 +199,32 @@ def build_layer(package: Path = PACKAGE) -> tuple[Path, str]:
     return layer, key
 
 
+PROJECT_FILES = ("kairos.yaml",)
+PROJECT_DIRS = ("journeys", "templates", "segments")
+"""What the functions read from a brand project. Nothing else ships: a brand folder often
+holds member exports and event logs (`members.csv`, `events.jsonl`), which are personal
+data and must not leave the brand's machine in a layer."""
+
+
+def _project_parts(project: Path) -> list[Path]:
+    parts = [project / name for name in PROJECT_FILES if (project / name).is_file()]
+    return parts + [project / name for name in PROJECT_DIRS if (project / name).is_dir()]
+
+
 def stage_project(project: Path) -> tuple[Path, str]:
-    """A layer directory holding the brand project as `kairos-project/` (→ /opt/kairos-project)."""
-    key = tree_hash(project)
+    """A layer directory holding the brand project as `kairos-project/` (→ /opt/kairos-project):
+    `kairos.yaml`, `journeys/`, `templates/` and `segments/` only."""
+    parts = _project_parts(project)
+    key = _digest(*(f"{p.name}:{tree_hash(p) if p.is_dir() else _file_hash(p)}" for p in parts))
 
     def populate(staging: Path) -> None:
-        shutil.copytree(project, staging / "kairos-project", ignore=_IGNORED)
+        target = staging / "kairos-project"
+        target.mkdir(parents=True)
+        for part in parts:
+            if part.is_dir():
+                shutil.copytree(part, target / part.name, ignore=_IGNORED)
+            else:
+                shutil.copy2(part, target / part.name)
 
     staged = materialize(BUILD / f"project-{key}", populate)
     prune(BUILD, "project-", keep=staged)

@@ -10,7 +10,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.config import KairosConfig
+from infra.config import ConfigError, KairosConfig
+from infra.constructs.alarms import AlarmSink
+from infra.constructs.engagement import EmailEngagement
 from infra.constructs.evaluator import Evaluator
 from infra.constructs.function import ARCHITECTURE, RUNTIME, FunctionDefaults
 from infra.constructs.ingest import Ingest
@@ -20,6 +22,9 @@ from infra.constructs.storage import Storage
 from infra.layer import build_layer, stage_project
 from infra.paths import FUNCTIONS
 from infra.project import load_project
+from kairos import naming
+from kairos.delivery.identity import IdentityMismatch, resolve_identity
+from kairos.project import load_settings
 
 
 class KairosStack(Stack):
@@ -34,17 +39,19 @@ class KairosStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         project = load_project(config.project)
+        email_identity = self._email_identity(config, project)
 
         storage = Storage(self, "Storage", prefix=config.prefix)
         alarms = AlarmTopic(
             self, "Alarms", name=f"{config.prefix}-alarms", email=config.alarm_email
         )
+        alarm_sink = AlarmSink(topic=alarms.topic, prefix=config.prefix)
         defaults = FunctionDefaults(
             layers=[
                 self._layer("Shared", *build_layer()),
                 self._layer("Project", *stage_project(project)),
             ],
-            alarm_topic=alarms.topic,
+            alarms=alarm_sink,
             # Every function that writes timeline entries keeps them this long.
             environment={"KAIROS_TIMELINE_TTL_DAYS": str(config.timeline_ttl_days)},
         )
@@ -63,7 +70,6 @@ class KairosStack(Stack):
             code_dir=functions_dir / "webhook",
             defaults=defaults,
             table=storage.main,
-            idempotency_table=storage.idempotency,
             line_secret=line_secret,
             webhook_secret=webhook_secret,
             event_ttl_days=config.event_ttl_days,
@@ -78,9 +84,15 @@ class KairosStack(Stack):
             idempotency_table=storage.idempotency,
             line_secret=line_secret,
             webhook_secret=webhook_secret,
-            email_identity=config.email_identity,
+            email_identity=email_identity,
             tracking_base_url=f"{ingest.url}t/",
-            alarm_topic=alarms.topic,
+        )
+        EmailEngagement(
+            self,
+            "EmailEngagement",
+            configuration_set=sender.configuration_set.configuration_set_name,
+            function=ingest.handler.function,
+            alarms=alarm_sink,
         )
         evaluator = Evaluator(
             self,
@@ -105,15 +117,26 @@ class KairosStack(Stack):
             stream_function=evaluator.handler.function,
         )
 
-        CfnOutput(self, "ApiUrl", value=ingest.url, description="Base URL for webhooks")
+        CfnOutput(
+            self, naming.OUTPUT_API_URL, value=ingest.url, description="Base URL for webhooks"
+        )
         CfnOutput(
             self,
-            "LineWebhookUrl",
+            naming.OUTPUT_LINE_WEBHOOK_URL,
             value=f"{ingest.url}line/webhook",
             description="Paste into the LINE Developers console (Messaging API → Webhook URL)",
         )
-        CfnOutput(self, "MainTable", value=storage.main.table_name)
-        CfnOutput(self, "AlarmTopic", value=alarms.topic.topic_arn)
+        CfnOutput(self, naming.OUTPUT_MAIN_TABLE, value=storage.main.table_name)
+        CfnOutput(self, naming.OUTPUT_ALARM_TOPIC, value=alarms.topic.topic_arn)
+
+    @staticmethod
+    def _email_identity(config: KairosConfig, project: Path) -> str:
+        """The SES identity: checked against (or derived from) kairos.yaml's `from`."""
+        sender = load_settings(str(project)).channels.email.from_
+        try:
+            return resolve_identity(config.email_identity, sender)
+        except IdentityMismatch as exc:
+            raise ConfigError(str(exc)) from None
 
     def _layer(self, construct_id: str, directory: Path, asset_hash: str) -> lambda_.LayerVersion:
         # The content hash is the asset hash: CDK need not fingerprint the directory.

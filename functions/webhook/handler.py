@@ -7,6 +7,7 @@ what to send; the table's stream takes it from here.
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
 from kairos.delivery.tracking import BadToken, Link, read_token
-from kairos.ingest import line, shop, signatures
+from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
 from kairos.ingest.wiring import WebhookServices, services
@@ -61,7 +62,6 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
     }
 
 
-@app.post("/line/webhook")
 def line_webhook() -> dict[str, Any]:
     body = raw_body()
     secret = wired().secrets.line(wired().config.line_secret_name)["channel_secret"]
@@ -83,7 +83,6 @@ def line_webhook() -> dict[str, Any]:
     return answer
 
 
-@app.post("/shop/orders")
 def shop_orders() -> dict[str, Any]:
     body = raw_body()
     keys = wired().secrets.webhook(wired().config.webhook_secret_name)
@@ -97,7 +96,6 @@ def shop_orders() -> dict[str, Any]:
     return apply([shop.parse_generic_order(body)])
 
 
-@app.post("/events")
 def events() -> dict[str, Any]:
     body = raw_body()
     keys = wired().secrets.webhook(wired().config.webhook_secret_name)
@@ -133,7 +131,6 @@ def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
     return link, event
 
 
-@app.get("/t/<token>")
 def click(token: str) -> Response[str]:
     """A tracked link: record `message.clicked`, then send the member on (302)."""
     tracked = _tracked(token, "t")
@@ -152,8 +149,6 @@ UNSUBSCRIBED_PAGE = (
 )
 
 
-@app.get("/u/<token>")
-@app.post("/u/<token>")
 def unsubscribe(token: str) -> Response[str]:
     """One-click unsubscribe (RFC 8058 POST) and the link in the message (GET)."""
     tracked = _tracked(token, "u")
@@ -163,6 +158,18 @@ def unsubscribe(token: str) -> Response[str]:
     return Response(
         status_code=200, content_type="text/html; charset=utf-8", body=UNSUBSCRIBED_PAGE
     )
+
+
+routes.register(
+    app,
+    {
+        "line_webhook": line_webhook,
+        "shop_orders": shop_orders,
+        "events": events,
+        "click": click,
+        "unsubscribe": unsubscribe,
+    },
+)
 
 
 @app.exception_handler(IngestError)  # type: ignore[untyped-decorator]
@@ -205,9 +212,29 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context, services())
 
 
+def email_engagement(event: dict[str, Any], wiring: WebhookServices) -> dict[str, Any]:
+    """An SES event from EventBridge: its `time` is "now" (as for the schedule)."""
+    engagement = ses.parse(event)
+    now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    found = (
+        ses.canonical_event(engagement, wiring.deliveries, wiring.members, now)
+        if engagement
+        else None
+    )
+    if found is None:
+        logger.info("email event not ours", extra={"detail_type": event.get("detail-type")})
+        metrics.add_metric(name="EmailEventsUnmatched", unit="Count", value=1)
+        return {"applied": 0}
+    results = ingest([found], wiring.members, now, wiring.settings.zone, namespace="")
+    metrics.add_metric(name="EmailEventsReceived", unit="Count", value=1)
+    return {"applied": sum(1 for r in results if r.status != "duplicate")}
+
+
 def handle(
     event: dict[str, Any], context: LambdaContext, wiring: WebhookServices
 ) -> dict[str, Any]:
     """The handler with its services given: what the simulator calls on its backend."""
+    if ses.is_ses_event(event):
+        return email_engagement(event, wiring)
     app.append_context(services=wiring)  # type: ignore[no-untyped-call]
     return app.resolve(event, context)

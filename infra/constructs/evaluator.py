@@ -5,6 +5,9 @@ Stream records that fail after retries land on an SQS queue instead of blocking 
 shard; one bad record is isolated by bisecting the batch and by partial batch responses.
 Only member-profile records reach the function: the webhook's atomic write always
 updates the profile (`last_event`), so it alone tells the evaluator what happened.
+
+Alarms: a record in the stream-failures queue, stream lag (iterator age), and a
+schedule event EventBridge could not deliver (it goes to the tick's dead-letter queue).
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.function import FunctionDefaults, KairosFunction
+from infra.constructs.function import FunctionDefaults, KairosFunction, wildcard_policy
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
@@ -36,6 +40,15 @@ PROFILE_RECORDS = {
 # Older unprocessed records go to the failure queue rather than hold up the shard.
 MAX_RECORD_AGE = Duration.hours(24)
 TIMEOUT = Duration.seconds(60)
+
+# The evaluator is this far behind the table's changes: journeys react late.
+STREAM_LAG_ALARM = Duration.minutes(5)
+
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
 
 
 class Evaluator(Construct):
@@ -88,22 +101,79 @@ class Evaluator(Construct):
             "holds descriptions of stream records that exhausted their retries.",
         )
 
-        function.add_event_source(
-            sources.DynamoEventSource(
-                table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=batch_size,
-                bisect_batch_on_error=True,
-                retry_attempts=retry_attempts,
-                max_record_age=max_record_age,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.stream_failures),
-                filters=[lambda_.FilterCriteria.filter(PROFILE_RECORDS)],
-            )
+        # The mapping is declared directly (not `DynamoEventSource`) so its wildcard
+        # `dynamodb:ListStreams` gets a policy of its own instead of joining the role's
+        # default policy; the other stream reads name the stream.
+        assert table.table_stream_arn is not None
+        iam.Grant.add_to_principal(
+            grantee=self.handler.role,
+            actions=list(STREAM_READ_ACTIONS),
+            resource_arns=[table.table_stream_arn],
+        )
+        stream_discovery = wildcard_policy(
+            self,
+            "StreamDiscoveryPolicy",
+            self.handler.role,
+            ["dynamodb:ListStreams"],
+            "dynamodb:ListStreams has no resource-level permissions; Lambda's stream "
+            "event source mapping needs it to find the table's stream.",
+        )
+        self.stream_mapping = lambda_.EventSourceMapping(
+            self,
+            "StreamMapping",
+            target=function,
+            event_source_arn=table.table_stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=batch_size,
+            bisect_batch_on_error=True,
+            retry_attempts=retry_attempts,
+            max_record_age=max_record_age,
+            report_batch_item_failures=True,
+            on_failure=sources.SqsDlq(self.stream_failures),
+            filters=[lambda_.FilterCriteria.filter(PROFILE_RECORDS)],
+        )
+        # The mapping must not be created before its role may read the stream.
+        self.stream_mapping.node.add_dependency(stream_discovery)
+        self.stream_mapping.node.add_dependency(self.handler.role)
+        defaults.alarms.dead_letters(
+            self,
+            "stream-failures",
+            self.stream_failures,
+            "Kairos evaluator: stream records exhausted their retries (partial batch "
+            "failures are not Lambda errors); those member changes were not evaluated",
+        )
+        defaults.alarms.alarm(
+            self,
+            "stream-lag",
+            metric=function.metric("IteratorAge", period=Duration.minutes(5), statistic="Maximum"),
+            threshold=STREAM_LAG_ALARM.to_milliseconds(),
+            description="Kairos evaluator: the stream is more than "
+            f"{int(STREAM_LAG_ALARM.to_minutes())} minutes behind the table's changes",
         )
 
         # The scheduled event's own `time` is "now"; a persisted cursor catches up
-        # missed ticks, so a failed tick needs only a short retry, not a DLQ.
+        # missed ticks, so a failed tick needs only a short retry. One EventBridge could
+        # not deliver (the function throttled or missing) goes to a dead-letter queue
+        # with an alarm, so a stopped clock does not go unnoticed.
+        self.tick_dead_letters = sqs.Queue(
+            self,
+            "TickDlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.tick_dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the every-minute schedule target.",
+        )
+        defaults.alarms.dead_letters(
+            self,
+            "schedule-dead-letters",
+            self.tick_dead_letters,
+            "Kairos evaluator: EventBridge could not invoke the every-minute schedule; "
+            "due timers wait until a tick gets through",
+        )
         self.tick = events.Rule(
             self,
             "Tick",
@@ -111,7 +181,10 @@ class Evaluator(Construct):
             schedule=schedule or events.Schedule.rate(Duration.minutes(1)),
             targets=[
                 targets.LambdaFunction(
-                    function, retry_attempts=2, max_event_age=Duration.minutes(5)
+                    function,
+                    retry_attempts=2,
+                    max_event_age=Duration.minutes(5),
+                    dead_letter_queue=self.tick_dead_letters,
                 )
             ],
         )

@@ -1,8 +1,14 @@
 """One Kairos Lambda function with the house defaults, so no function block is copy-pasted.
 
 arm64 + Python 3.13, the shared layer (and the brand project layer), an explicit log
-group with retention, X-Ray tracing, Powertools settings, a role that may only write its
-own log group (no managed policy), and an alarm on errors.
+group with retention and JSON log lines (Lambda's own START/END/REPORT lines too), X-Ray
+tracing, Powertools settings with the function's own service name, a role that may only
+write its own log group (no managed policy), and alarms on errors and throttles.
+
+Statements that can only name `Resource: '*'` (X-Ray, and a few granted by other
+constructs through `wildcard_policy`) live in their own small policies, each
+acknowledged for cdk-nag on that policy alone: a new wildcard in a role's default
+policy is still reported.
 """
 
 from __future__ import annotations
@@ -11,14 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.constructs.alarms import AlarmSink
 from infra.nag import acknowledge
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -32,10 +36,31 @@ class FunctionDefaults:
     """What every Kairos function shares; built once by the stack."""
 
     layers: list[lambda_.ILayerVersion]
-    alarm_topic: sns.ITopic
+    alarms: AlarmSink
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     log_level: str = "INFO"
     environment: dict[str, str] = field(default_factory=dict)
+
+
+LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+"""Powertools' level name → Lambda's application log level (they must agree)."""
+
+TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def wildcard_policy(
+    scope: Construct, construct_id: str, role: iam.IRole, actions: list[str], reason: str
+) -> iam.Policy:
+    """A policy of one `Resource: '*'` statement for actions that have no resource-level
+    permissions, acknowledged for cdk-nag with `reason` on this policy only."""
+    policy = iam.Policy(
+        scope,
+        construct_id,
+        statements=[iam.PolicyStatement(actions=actions, resources=["*"])],
+        roles=[role],
+    )
+    acknowledge(policy, "AwsSolutions-IAM5", reason, applies_to=["Resource::*"])
+    return policy
 
 
 class KairosFunction(Construct):
@@ -74,6 +99,15 @@ class KairosFunction(Construct):
             description=f"Kairos {name} function",
         )
         self.log_group.grant_write(self.role)
+        # X-Ray accepts no resource ARN: its statement gets a policy of its own.
+        self.tracing_policy = wildcard_policy(
+            self,
+            "TracingPolicy",
+            self.role,
+            list(TRACING_ACTIONS),
+            "X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level "
+            "permissions; this policy holds only those two actions.",
+        )
 
         self.function = lambda_.Function(
             self,
@@ -86,7 +120,9 @@ class KairosFunction(Construct):
             layers=defaults.layers,
             role=self.role,
             log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel(LOG_LEVELS[defaults.log_level]),
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
             timeout=timeout,
             memory_size=memory_size,
             environment={
@@ -99,6 +135,13 @@ class KairosFunction(Construct):
                 **(environment or {}),
             },
         )
+        # Active tracing set on the resource itself: `tracing=ACTIVE` would add the X-Ray
+        # wildcard to the role's default policy, where it could only be acknowledged
+        # for every statement at once.
+        cfn_function = self.function.node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        self.function.node.add_dependency(self.tracing_policy)
         acknowledge(
             self.function,
             "AwsSolutions-L1",
@@ -108,21 +151,24 @@ class KairosFunction(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5",
-            "Resource '*' only for actions without resource-level permissions (X-Ray "
-            "PutTraceSegments/PutTelemetryRecords, the stream mapping's dynamodb:ListStreams); "
-            "the log-stream wildcard is limited to this function's own log group.",
-            applies_to=["Resource::*"],
+            "Log streams are created by Lambda with generated names: the wildcard is "
+            "limited to streams of this function's own log group.",
             applies_to_regex=[r"/^Resource::<.*Logs[0-9A-F]{8}\.Arn>:\*$/"],
         )
 
-        self.errors_alarm = cloudwatch.Alarm(
+        self.errors_alarm = defaults.alarms.alarm(
             self,
-            "ErrorsAlarm",
-            alarm_description=f"Kairos {name}: invocations ended in an error",
+            f"{name}-errors",
             metric=self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            description=f"Kairos {name}: invocations ended in an error",
         )
-        self.errors_alarm.add_alarm_action(cw_actions.SnsAction(defaults.alarm_topic))
+        # Throttled invocations are not errors: a stream batch or a webhook call waits
+        # (or API Gateway answers 5xx) while the account's concurrency is used up.
+        self.throttles_alarm = defaults.alarms.alarm(
+            self,
+            f"{name}-throttles",
+            metric=self.function.metric_throttles(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+            description=f"Kairos {name}: invocations were throttled (account concurrency)",
+        )

@@ -1,6 +1,7 @@
 """Ingest: the webhook function and the public REST API in front of it.
 
-Every route is proxied to the one webhook function, which verifies signatures itself:
+The routes come from `kairos.ingest.routes`, the list the function's resolver is built
+from. Every route is proxied to the one webhook function, which verifies signatures itself:
 LINE and shop platforms sign their requests, they cannot present IAM or Cognito
 credentials. Throttling caps what a flood (or a misbehaving platform) can cost.
 """
@@ -20,14 +21,12 @@ from infra.constructs.function import FunctionDefaults, KairosFunction
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
-from kairos.store.schema import IDEMPOTENCY, MAIN
+from kairos.ingest.routes import ROUTES
+from kairos.store.schema import MAIN
 
-ROUTES: tuple[tuple[str, str], ...] = (
-    ("POST", "line/webhook"),
-    ("POST", "shop/orders"),
-    ("POST", "events"),
-    ("GET", "t/{token}"),  # tracked-link redirect
-)
+# The webhook answers 503 to a member busy with another change (the caller redelivers),
+# so a few 5xx are normal; this many in five minutes are not.
+API_5XX_ALARM = 10
 
 
 class Ingest(Construct):
@@ -41,7 +40,6 @@ class Ingest(Construct):
         code_dir: Path,
         defaults: FunctionDefaults,
         table: dynamodb.ITable,
-        idempotency_table: dynamodb.ITable,
         line_secret: secretsmanager.ISecret,
         webhook_secret: secretsmanager.ISecret,
         event_ttl_days: int,
@@ -61,7 +59,6 @@ class Ingest(Construct):
             timeout=Duration.seconds(10),
             environment={
                 "KAIROS_TABLE": table.table_name,
-                "KAIROS_IDEMPOTENCY_TABLE": idempotency_table.table_name,
                 "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
                 "KAIROS_WEBHOOK_SECRET_NAME": webhook_secret.secret_name,
                 "KAIROS_EVENT_TTL_DAYS": str(event_ttl_days),
@@ -69,7 +66,6 @@ class Ingest(Construct):
             },
         )
         grant_items(self.handler.role, table, MAIN, write=True)
-        grant_items(self.handler.role, idempotency_table, IDEMPOTENCY, write=True)
         line_secret.grant_read(self.handler.role)
         webhook_secret.grant_read(self.handler.role)
 
@@ -80,7 +76,9 @@ class Ingest(Construct):
             self,
             "Api",
             rest_api_name=name,
-            description="Kairos webhooks: LINE, shop orders, canonical events, tracked links",
+            description=(
+                "Kairos webhooks: LINE, shop orders, canonical events, tracked links, unsubscribe"
+            ),
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # API Gateway needs an account-level role to write logs. It is shared by
             # every API in the account and region, so it stays when this stack goes.
@@ -109,9 +107,17 @@ class Ingest(Construct):
                 tracing_enabled=True,
             ),
         )
+        defaults.alarms.alarm(
+            self,
+            "api-5xx",
+            metric=self.api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+            threshold=API_5XX_ALARM,
+            description=f"Kairos API: {API_5XX_ALARM} or more 5xx answers in five minutes; "
+            "LINE and shop platforms redeliver for a while, then give up",
+        )
         integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
-        for method, path in ROUTES:
-            self.api.root.resource_for_path(path).add_method(method, integration)
+        for route in ROUTES:
+            self.api.root.resource_for_path(route.path).add_method(route.method, integration)
 
         acknowledge(
             self.api,
@@ -124,7 +130,8 @@ class Ingest(Construct):
             "AwsSolutions-APIG4",
             "Callers are LINE and shop platforms that sign requests (X-Line-Signature, "
             "X-Shopify-Hmac-Sha256, X-Kairos-Signature) and cannot use IAM or Cognito; "
-            "the function rejects unsigned requests with 401. /t/ links are public by design.",
+            "the function rejects unsigned requests with 401. /t/ (tracked links) and /u/ "
+            "(unsubscribe) carry their own HMAC-signed token and are public by design.",
         )
         acknowledge(
             self.api,

@@ -73,7 +73,7 @@ class Dashboard(Construct):
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown="# Kairos\nWebhooks in → journeys → sends out. "
-                "Alarms: function errors and dead-letter queues.",
+                "Every alarm and what to do when it fires: docs/deploy.md.",
                 width=24,
                 height=1,
             )

@@ -3,8 +3,11 @@ with a bounded-concurrency event source per queue, and SES engagement events.
 
 Bounded consumer concurrency per channel is the first half of respecting provider
 quotas (the shared limiter in DynamoDB is the second). Email engagement (delivery, open,
-click, bounce, complaint) goes to the default EventBridge bus, where a rule can route
-it back into member timelines without a topic or subscription to manage.
+click, bounce, complaint) goes to the default EventBridge bus, where a rule
+(`engagement.py`) routes it back into member timelines.
+
+Alarms: dead letters per channel, a channel queue whose oldest message is late, and
+sends that found LINE's monthly quota used up.
 """
 
 from __future__ import annotations
@@ -15,20 +18,22 @@ from types import MappingProxyType
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.function import FunctionDefaults, KairosFunction
+from infra.constructs.function import (
+    METRICS_NAMESPACE,
+    FunctionDefaults,
+    KairosFunction,
+    wildcard_policy,
+)
 from infra.constructs.storage import grant_items
-from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
 from kairos.store.schema import IDEMPOTENCY, MAIN
 
@@ -51,6 +56,13 @@ DEFAULT_MAX_CONCURRENCY: Mapping[str, int] = MappingProxyType({"line": 10, "emai
 DEFAULT_MAX_RECEIVE_COUNT = 10  # throttled retries count as receives too
 
 TIMEOUT = Duration.seconds(30)
+
+# Sends wait in their queue this long (throttled retries back off up to 15 minutes
+# each): members get their messages late.
+QUEUE_AGE_ALARM = Duration.hours(1)
+
+SERVICE = "sender"
+"""The sender's Powertools service name: the `service` dimension of its metrics."""
 
 ENGAGEMENT_EVENTS = (
     ses.EmailSendingEvent.DELIVERY,
@@ -76,7 +88,6 @@ class Sender(Construct):
         webhook_secret: secretsmanager.ISecret,
         email_identity: str,
         tracking_base_url: str,
-        alarm_topic: sns.ITopic,
         max_concurrency: Mapping[str, int] = DEFAULT_MAX_CONCURRENCY,
         max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
         batch_size: int = BATCH_SIZE,
@@ -98,7 +109,7 @@ class Sender(Construct):
         self.handler = KairosFunction(
             self,
             "Function",
-            name="sender",
+            name=SERVICE,
             code_dir=code_dir,
             defaults=defaults,
             description="Kairos sender: render, route and send over LINE, SES and SNS SMS",
@@ -154,22 +165,43 @@ class Sender(Construct):
                     report_batch_item_failures=True,
                 )
             )
-            alarm = cloudwatch.Alarm(
+            defaults.alarms.dead_letters(
                 self,
-                f"{channel.capitalize()}DlqAlarm",
-                alarm_description=f"Kairos {channel} sends failed {max_receive_count} times "
+                f"{channel}-dead-letters",
+                dlq,
+                f"Kairos {channel} sends failed {max_receive_count} times "
                 "and wait in the dead-letter queue",
-                metric=dlq.metric_approximate_number_of_messages_visible(
-                    period=Duration.minutes(1), statistic="Maximum"
-                ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+            defaults.alarms.alarm(
+                self,
+                f"{channel}-queue-age",
+                metric=queue.metric_approximate_age_of_oldest_message(
+                    period=Duration.minutes(5), statistic="Maximum"
+                ),
+                threshold=QUEUE_AGE_ALARM.to_seconds(),
+                description=f"Kairos {channel}: a send has waited in its queue for more than "
+                f"{int(QUEUE_AGE_ALARM.to_minutes())} minutes",
+            )
             self.queues[channel] = queue
             self.dlqs[channel] = dlq
+
+        # `quota_exceeded` is only ever LINE's monthly allowance (kairos.yaml
+        # `channels.line.monthly_limit`, or LINE's own "monthly limit" answer) with no
+        # other channel left for the member.
+        defaults.alarms.alarm(
+            self,
+            "line-monthly-quota",
+            metric=cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="Delivery_quota_exceeded",
+                dimensions_map={"service": SERVICE},
+                period=Duration.hours(1),
+                statistic="Sum",
+            ),
+            threshold=1,
+            description="Kairos: LINE's monthly message quota is used up; LINE sends fall "
+            "back to email/SMS or end quota_exceeded",
+        )
 
     def _grant_email(self, role: iam.Role, email_identity: str) -> None:
         """Send only as the brand's verified identity, only through our configuration set."""
@@ -192,11 +224,11 @@ class Sender(Construct):
         )
 
     def _grant_sms(self, role: iam.Role) -> None:
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
-        acknowledge(
+        wildcard_policy(
+            self,
+            "SmsPolicy",
             role,
-            "AwsSolutions-IAM5",
+            ["sns:Publish"],
             "SMS is published straight to a phone number, which has no ARN: SNS requires "
             "Resource '*' for sns:Publish to phone numbers. No topic is used.",
-            applies_to=["Resource::*"],
         )

@@ -57,8 +57,10 @@ class Storage(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # Member data outlives a stack deletion; removing it is a deliberate act.
+            # Member data outlives a stack deletion, and neither a console click nor an
+            # API call deletes the table: removing it is a deliberate, two-step act.
             removal_policy=RemovalPolicy.RETAIN,
+            deletion_protection=True,
         )
         for index in definition.indexes:
             table.add_global_secondary_index(

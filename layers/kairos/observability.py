@@ -1,10 +1,15 @@
 """One place for Logger, Tracer and Metrics (Powertools), shared by every function.
 
-Logs carry ids only (member, event, delivery), never names, emails, phones or texts.
+The service name comes from POWERTOOLS_SERVICE_NAME, which the stack sets per function
+(`webhook`, `evaluator`, `sender`), so each function's log lines, traces and metrics
+say which function wrote them; `kairos` is the fallback outside Lambda. Logger output
+is one JSON object per line. Logs carry ids only (member, event, delivery), never
+names, emails, phones or texts.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -12,6 +17,14 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 # A refused request publishes no metrics; Powertools warns on every such invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-logger = Logger(service="kairos")
-tracer = Tracer(service="kairos")
-metrics = Metrics(namespace="Kairos", service="kairos")
+DEFAULT_SERVICE = "kairos"
+
+
+def service_name() -> str:
+    """This function's service name (POWERTOOLS_SERVICE_NAME, else `kairos`)."""
+    return os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+
+
+logger = Logger(service=service_name())
+tracer = Tracer(service=service_name())
+metrics = Metrics(namespace="Kairos", service=service_name())

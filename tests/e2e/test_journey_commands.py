@@ -55,7 +55,7 @@ def test_who_waits_where_and_the_funnel_with_holdout(
     path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
     saved = dict(os.environ)
     loaded = load_events(path)
-    simulation = Simulation.start(str(project.root), loaded[0].time)
+    simulation = Simulation.start(str(project.root), loaded[0].time, backend="emulator")
     try:
         # When the brand runs until mid-March
         simulation.run(loaded, datetime.fromisoformat(at("2026-03-15T00:00")))

@@ -117,3 +117,85 @@ def test_wait_for_a_click_on_this_send(tmp_path: Path) -> None:
         ("2026-03-04T10:00", "U-elsewhere", "reminder", "sent"),
     ]
     assert "https://kairos_dev.local/t/" in (out.deliveries[0].text or "")  # a tracked link
+
+
+def test_ses_bounces_and_complaints_come_back_through_the_webhook(tmp_path: Path) -> None:
+    # Given a two-email journey with a branch on whether the first email was delivered,
+    # and members whose addresses are the SES mailbox simulator's: nothing in the events
+    # says what happened to the email; the emulator's SES reports it, as SES would.
+    project = BrandProject(tmp_path)
+    project.template("news", email="三月新品")
+    project.template("news-again", email="三月新品（再一次）")
+    project.template("sorry", email="我們寄不到給你")
+    project.journey("""
+        id: news
+        trigger:
+          event: tag.added
+          where: {field: event.data.tag, eq: news}
+        steps:
+          - {id: first, send: {channel: email, template: news}}
+          - {id: day, wait: {days: 1}}
+          - id: check
+            branch:
+              cases:
+                - {when: {field: steps.first.delivered, ne: true}, goto: undelivered}
+              else: again
+          - {id: again, send: {channel: email, template: news-again}, next: end}
+          - {id: undelivered, send: {channel: email, template: sorry}}
+    """)
+    who = {
+        "amy": "amy@example.com",
+        "bounce": "bounce@simulator.amazonses.com",
+        "complaint": "complaint@simulator.amazonses.com",
+    }
+
+    # When each is tagged
+    out = project.simulate(
+        [event("tag.added", "2026-03-02T10:00", {"email": email}, {"tag": "news"}, id=f"t-{name}")
+         for name, email in who.items()],
+        until="2026-03-05",
+    )  # fmt: skip
+
+    # Then the bounce marked the first email undelivered and the address unusable (the
+    # follow-up is not sent), the complaint left it delivered but stopped email, and
+    # the delivered member got the second email
+    assert out.rows() == [
+        ("2026-03-02T10:00", "amy@example.com", "news", "first", "news", "email", "sent"),
+        (
+            "2026-03-02T10:00",
+            "bounce@simulator.amazonses.com",
+            "news",
+            "first",
+            "news",
+            "email",
+            "sent",
+        ),
+        (
+            "2026-03-02T10:00",
+            "complaint@simulator.amazonses.com",
+            "news",
+            "first",
+            "news",
+            "email",
+            "sent",
+        ),
+        ("2026-03-03T10:00", "amy@example.com", "news", "again", "news-again", "email", "sent"),
+        (
+            "2026-03-03T10:00",
+            "bounce@simulator.amazonses.com",
+            "news",
+            "undelivered",
+            "sorry",
+            None,
+            "unreachable",
+        ),
+        (
+            "2026-03-03T10:00",
+            "complaint@simulator.amazonses.com",
+            "news",
+            "again",
+            "news-again",
+            None,
+            "unreachable",
+        ),
+    ]

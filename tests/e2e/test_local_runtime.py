@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from kairos.ingest.identity import new_member_id
 from kairos.ingest.signatures import sign_kairos, sign_line
+from kairos.store.members import MemberRepository
 from kairos_dev.cli import main
 from kairos_dev.local.demo import post
 from kairos_dev.local.runtime import LocalRuntime
@@ -140,6 +142,55 @@ def test_local_runs_journeys_in_real_time(tmp_path: Path, monkeypatch: pytest.Mo
         [message] = local.fake_line.messages
         assert message.to == "U-live"
         assert message.message["text"] == "歡迎加入！"
+    finally:
+        local.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_local_routes_ses_events_back_to_the_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a brand that emails every newsletter subscriber at once
+    project = tmp_path / "brand"
+    (project / "journeys").mkdir(parents=True)
+    (project / "templates").mkdir()
+    (project / "kairos.yaml").write_text(
+        "timezone: Asia/Taipei\nchannels:\n  email: {from: hello@brand.example}\n",
+        encoding="utf-8",
+    )
+    (project / "templates" / "news.yaml").write_text(
+        "id: news\nemail: {subject: 'News', text: 'News'}\n", encoding="utf-8"
+    )
+    (project / "journeys" / "news.yaml").write_text(
+        "id: news\nname: News\ntrigger: {event: newsletter.joined}\ntransactional: true\n"
+        "steps:\n  - id: news\n    send: {channel: email, template: news}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    local = LocalRuntime.start(str(project), port=0, prefix=f"rs{uuid.uuid4().hex[:8]}")
+    try:
+        # When an address that bounces (SES's mailbox simulator) joins
+        email = "bounce@simulator.amazonses.com"
+        body = json.dumps(
+            {"id": "join-1", "type": "newsletter.joined", "member": {"email": email},
+             "time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "data": {}}
+        ).encode()  # fmt: skip
+        status, _ = post(f"{local.api.url}/events", body,
+                         {"X-Kairos-Signature": sign_kairos(body, local.stack.secrets.webhook_secret)})  # fmt: skip
+        assert status == 200
+        # Then the email goes out, SES's bounce comes back through the webhook, and the
+        # address is no longer emailed
+        members = MemberRepository(local.stack.tables["main"], local.stack.client("dynamodb"))
+        member_id = new_member_id({"email": email})
+        deadline = time.monotonic() + 30
+        status_now = None
+        while time.monotonic() < deadline and status_now is None:
+            member = members.get(member_id)
+            status_now = member.profile.get("email_status") if member else None
+            time.sleep(0.2)
+        assert status_now == "bounced"
     finally:
         local.stop()
         os.environ.clear()

@@ -37,7 +37,10 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App,
     root = tmp_path_factory.mktemp("kairos-infra")
     project = root / "project"
     (project / "journeys").mkdir(parents=True)
-    (project / "kairos.yaml").write_text("timezone: Asia/Taipei\n", encoding="utf-8")
+    (project / "kairos.yaml").write_text(
+        "timezone: Asia/Taipei\nchannels:\n  email: {from: 'Acme <news@mail.acme.example>'}\n",
+        encoding="utf-8",
+    )
     functions = root / "functions"
     shutil.copytree(FUNCTIONS, functions, ignore=shutil.ignore_patterns("__pycache__"))
     for name in FUNCTION_NAMES:

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from aws_cdk import App
 
+from infra.app import create_app
 from infra.config import ConfigError, KairosConfig
 from infra.paths import ROOT
 from infra.project import ProjectError, load_project
+from infra.stack import KairosStack
 
 
 def config(**context: str) -> KairosConfig:
@@ -26,7 +28,7 @@ def test_defaults() -> None:
     assert cfg.line_secret_name == "kairos/demo/dev/line"
     assert cfg.webhook_secret_name == "kairos/demo/dev/webhook"
     assert cfg.project == ROOT / "examples"
-    assert cfg.email_identity == "shop.example"
+    assert cfg.email_identity is None  # derived from kairos.yaml's `from` at synth
     assert cfg.alarm_email is None
 
 
@@ -76,3 +78,29 @@ def test_a_broken_project_fails_the_synth_with_the_validator_messages(tmp_path: 
 
 def test_the_example_brand_project_deploys() -> None:
     assert load_project(Path("examples")).name == "examples"
+
+
+def test_the_email_identity_is_derived_from_the_brand_sender() -> None:
+    # examples/kairos.yaml sends from hello@yuemeng.example
+    identity = KairosStack._email_identity(config(), ROOT / "examples")
+    assert identity == "yuemeng.example"
+
+
+def test_an_identity_that_cannot_send_as_the_brand_stops_the_synth(tmp_path: Path) -> None:
+    # Given the example brand (from hello@yuemeng.example) and another domain's identity
+    context = {"kairos:emailIdentity": "shop.example", "kairos:project": "examples"}
+    # When the app is synthesized, Then it stops before anything is built, with the fix
+    with pytest.raises(ConfigError) as failure:
+        create_app(context, outdir=str(tmp_path))
+    message = str(failure.value)
+    assert "'shop.example'" in message and "hello@yuemeng.example" in message
+    assert "kairos:emailIdentity=yuemeng.example" in message
+
+
+def test_the_shipped_defaults_can_send_email() -> None:
+    # cdk.json's context and examples/kairos.yaml must agree (issue: every email denied).
+    import json
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    cfg = config(**{k.removeprefix("kairos:"): str(v) for k, v in context.items()})
+    assert KairosStack._email_identity(cfg, cfg.project) == "yuemeng.example"

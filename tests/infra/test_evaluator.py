@@ -47,10 +47,16 @@ def test_only_member_profile_records_reach_the_evaluator(template: Template) -> 
 
 
 def test_schedule_invokes_the_evaluator_every_minute(template: Template) -> None:
-    (rule,) = resources(template, "AWS::Events::Rule").values()
-    props = rule["Properties"]
+    (props,) = [
+        rule["Properties"]
+        for rule in resources(template, "AWS::Events::Rule").values()
+        if "ScheduleExpression" in rule["Properties"]
+    ]
     assert props["ScheduleExpression"] == "rate(1 minute)"
     assert props["State"] == "ENABLED"
     (target,) = props["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [function_id(template, "evaluator"), "Arn"]}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    # A tick EventBridge could not deliver is kept (and alarmed), not dropped.
+    dlq_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert dlq_id in resources(template, "AWS::SQS::Queue")

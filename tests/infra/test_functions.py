@@ -32,6 +32,16 @@ def test_function_logs_to_its_own_group_with_retention(template: Template, name:
 
 
 @pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_logs_are_json_at_the_powertools_level(template: Template, name: str) -> None:
+    props = resources(template, "AWS::Lambda::Function")[function_id(template, name)]["Properties"]
+    logging = props["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"  # Lambda's own START/REPORT lines too
+    # Lambda's application level must agree with Powertools', or one filters the other.
+    assert logging["ApplicationLogLevel"] == function_env(template, name)["POWERTOOLS_LOG_LEVEL"]
+    assert logging["SystemLogLevel"] == "WARN"
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
 def test_function_has_powertools_settings(template: Template, name: str) -> None:
     env = function_env(template, name)
     assert env["POWERTOOLS_SERVICE_NAME"] == name
@@ -62,7 +72,9 @@ def test_webhook_environment(template: Template) -> None:
     assert env["KAIROS_WEBHOOK_SECRET_NAME"] == "acme/webhook"
     assert env["KAIROS_EVENT_TTL_DAYS"] == "30"
     assert env["KAIROS_TIMELINE_TTL_DAYS"] == "730"
-    assert "Ref" in env["KAIROS_TABLE"] and "Ref" in env["KAIROS_IDEMPOTENCY_TABLE"]
+    assert "Ref" in env["KAIROS_TABLE"]
+    # The webhook never uses the idempotency table (event markers live in the main one).
+    assert "KAIROS_IDEMPOTENCY_TABLE" not in env
 
 
 def test_evaluator_environment(template: Template) -> None:

@@ -10,6 +10,7 @@ from tests.infra.conftest import (
     actions_of,
     allowed_actions,
     queue_ids,
+    resources,
     role_statements,
 )
 
@@ -56,7 +57,27 @@ def test_sender_may_publish_sms_but_not_to_queues(template: Template) -> None:
 
 def test_webhook_cannot_send_anything(template: Template) -> None:
     actions = allowed_actions(template, "webhook")
-    assert not any(a.startswith(("sqs:", "ses:", "sns:")) for a in actions)
+    assert not any(a.startswith(("ses:", "sns:")) for a in actions)
+    # Its only queue: where SES engagement events it could not apply are kept.
+    queues = {
+        s["Resource"]["Fn::GetAtt"][0]
+        for s in role_statements(template, "webhook")
+        if any(a.startswith("sqs:") for a in actions_of(s))
+    }
+    assert len(queues) == 1 and "EmailEngagementDlq" in queues.pop()
+    assert not set(queue_ids(template).values()) & queues
+
+
+def test_webhook_cannot_touch_the_idempotency_table(template: Template) -> None:
+    # Only the sender keeps idempotency records; the webhook dedupes in the main table.
+    (idempotency_id,) = [
+        logical_id
+        for logical_id, table in resources(template, "AWS::DynamoDB::Table").items()
+        if table["Properties"]["TableName"].endswith("-idempotency")
+    ]
+    for statement in role_statements(template, "webhook"):
+        assert idempotency_id not in str(statement["Resource"])
+    assert any(idempotency_id in str(s["Resource"]) for s in role_statements(template, "sender"))
 
 
 def test_evaluator_enqueues_but_never_talks_to_a_channel(template: Template) -> None:

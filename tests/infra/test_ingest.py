@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from aws_cdk.assertions import Template
 
+from kairos.ingest.routes import ROUTES
+from kairos_dev.local.functions import load_function
 from tests.infra.conftest import function_id, resources
 
 
@@ -31,7 +35,7 @@ def test_stage_writes_access_logs_and_traces(template: Template) -> None:
     assert props["StageName"] == "test"
 
 
-def test_routes_are_proxied_to_the_webhook(template: Template) -> None:
+def api_routes(template: Template) -> set[tuple[str, str]]:
     paths = {
         logical_id: resource["Properties"]["PathPart"]
         for logical_id, resource in resources(template, "AWS::ApiGateway::Resource").items()
@@ -54,9 +58,29 @@ def test_routes_are_proxied_to_the_webhook(template: Template) -> None:
         assert integration["Type"] == "AWS_PROXY"
         assert webhook in str(integration["Uri"])
         routes.add((props["HttpMethod"], full_path(props["ResourceId"]["Ref"])))
-    assert routes == {
-        ("POST", "/line/webhook"),
-        ("POST", "/shop/orders"),
-        ("POST", "/events"),
-        ("GET", "/t/{token}"),
+    return routes
+
+
+def served_routes() -> set[tuple[str, str]]:
+    """What the webhook function's resolver answers, in API Gateway's path form."""
+    app = load_function("webhook").app
+    return {
+        (route.method, re.sub(r"<(\w+)>", r"{\1}", route.path))
+        for route in app._static_routes + app._dynamic_routes
     }
+
+
+def test_every_route_is_proxied_to_the_webhook(template: Template) -> None:
+    assert api_routes(template) == {(r.method, r.api_path) for r in ROUTES}
+
+
+def test_the_api_and_the_function_serve_the_same_paths(template: Template) -> None:
+    # A path the function serves but the API lacks 404s at API Gateway; the reverse
+    # reaches a function that answers 404 itself.
+    assert served_routes() == api_routes(template)
+
+
+def test_unsubscribe_links_reach_the_function(template: Template) -> None:
+    # Every email's List-Unsubscribe header points at /u/{token} (GET, and POST for
+    # RFC 8058 one-click).
+    assert {("GET", "/u/{token}"), ("POST", "/u/{token}")} <= api_routes(template)

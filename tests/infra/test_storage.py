@@ -49,6 +49,12 @@ def test_tables_are_on_demand_recoverable_and_retained(template: Template) -> No
         assert resource["UpdateReplacePolicy"] == "Retain"
 
 
+def test_tables_refuse_deletion(template: Template) -> None:
+    # Retained on stack deletion is not enough: a stray DeleteTable must fail too.
+    for definition in (MAIN, IDEMPOTENCY):
+        assert table(template, definition)["Properties"]["DeletionProtectionEnabled"] is True
+
+
 def test_keys_and_indexes_match_the_definition(template: Template) -> None:
     props = table(template, MAIN)["Properties"]
     assert props["KeySchema"] == [

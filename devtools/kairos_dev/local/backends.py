@@ -22,6 +22,7 @@ from kairos_dev.local.emulator import (
     start_emulator,
     stream_length,
 )
+from kairos_dev.local.fake_ses import note
 from kairos_dev.memory.aws import MemoryAws
 
 BACKENDS = ("memory", "emulator")
@@ -45,6 +46,8 @@ class MemoryBackend:
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.aws = MemoryAws(clock)
+        # SES publishes engagement events for what it sends: the same fake as the emulator's.
+        self.aws.outbound.listeners.append(lambda email, params: note(email.message_id, params))
 
     def client(self, service: str) -> Any:
         return self.aws.client(service)

@@ -315,6 +315,9 @@ def start_emulator(port: int | None = None) -> Emulator:
     # werkzeug logs every request by default: noise for operators and tests alike.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _fast_transactions()
+    from kairos_dev.local import account
+
+    account.install()  # SES GetAccount and the SMS sandbox status, for `kairos doctor`
     chosen = port or free_port()
     server = _SerialMotoServer(ip_address="127.0.0.1", port=chosen, verbose=False)
     server.start()

@@ -13,7 +13,10 @@ It behaves like LINE where the sender depends on it:
 - `X-Line-Retry-Key` (a UUID): a key already accepted → 409 with
   `X-Line-Accepted-Request-Id` and nothing sent;
 - injected faults for tests: 5xx before accepting, or a slow answer after accepting
-  (the client times out although LINE sent the message).
+  (the client times out although LINE sent the message);
+- the channel's settings `kairos doctor` reads: `GET /v2/bot/info` (the bot),
+  `GET|PUT /v2/bot/channel/webhook/endpoint` (the webhook URL and whether it is used),
+  `GET /v2/bot/message/quota` and `/quota/consumption` (the monthly allowance).
 
 Everything accepted is recorded with its time, so a test can check delivery counts,
 duplicates, and that no one-second window went over the rate.
@@ -93,6 +96,17 @@ class FakeLine:
     _windows: dict[tuple[Endpoint, int], int] = field(default_factory=dict)
     _retry_keys: dict[str, str] = field(default_factory=dict)
     _used: int = 0
+    bot_info: dict[str, Any] = field(
+        default_factory=lambda: {
+            "userId": "U0000000000000000000000000000b0t",
+            "basicId": "@kairosdev",
+            "displayName": "Kairos (local)",
+            "chatMode": "bot",
+            "markAsReadMode": "auto",
+        }
+    )
+    webhook_endpoint: str = ""
+    webhook_active: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(600_000_000_000_000))
 
     @property
@@ -153,6 +167,41 @@ class FakeLine:
             self._used = 0
 
     # ---- the API ---------------------------------------------------------------------
+
+    def _unauthorized(self, headers: Any) -> dict[str, Any] | None:
+        if headers.get("Authorization") == f"Bearer {self.token}":
+            return None
+        return {
+            "message": "Authentication failed. Confirm that the access token"
+            " in the authorization header is valid."
+        }
+
+    def handle_settings(
+        self, method: str, path: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """The channel's settings and allowance (GET, and PUT of the webhook URL)."""
+        refused = self._unauthorized(headers)
+        if refused is not None:
+            return 401, refused
+        with self._lock:
+            if (method, path) == ("GET", "/v2/bot/info"):
+                return 200, dict(self.bot_info)
+            if (method, path) == ("GET", "/v2/bot/channel/webhook/endpoint"):
+                return 200, {"endpoint": self.webhook_endpoint, "active": self.webhook_active}
+            if (method, path) == ("PUT", "/v2/bot/channel/webhook/endpoint"):
+                endpoint = str(json.loads(body or b"{}").get("endpoint", ""))
+                if not endpoint.startswith("https://"):
+                    problem = {"message": "must be HTTPS", "property": "endpoint"}
+                    return 400, {"message": "The request body has 1 error(s)", "details": [problem]}
+                self.webhook_endpoint = endpoint
+                return 200, {}
+            if (method, path) == ("GET", "/v2/bot/message/quota"):
+                if self.monthly_limit is None:
+                    return 200, {"type": "none"}
+                return 200, {"type": "limited", "value": self.monthly_limit}
+            if (method, path) == ("GET", "/v2/bot/message/quota/consumption"):
+                return 200, {"totalUsage": self._used}
+        return 404, {"message": "Not found"}
 
     def handle(
         self, path: str, headers: Any, body: bytes
@@ -292,6 +341,24 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and
     # delayed ACKs hold the second one ~40 ms on every keep-alive request.
     disable_nagle_algorithm = True
+
+    def _settings(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, answer = self.server.fake.handle_settings(method, self.path, self.headers, body)
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Line-Request-Id", str(uuid.uuid4()))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._settings("GET")
+
+    def do_PUT(self) -> None:
+        self._settings("PUT")
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

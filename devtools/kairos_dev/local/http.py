@@ -1,5 +1,6 @@
 """The local HTTP endpoint: real requests in, API Gateway proxy events to the real
-webhook handler, its answer back out. Plays API Gateway for `kairos local`."""
+webhook handler, its answer back out. Plays API Gateway for `kairos local`, with the
+routes the deployed API has (`kairos.ingest.routes`)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kairos.ingest.routes import ROUTES
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.functions import Invoke
 
-ROUTES: dict[tuple[str, str], str] = {
-    ("POST", "/line/webhook"): "/line/webhook",
-    ("POST", "/shop/orders"): "/shop/orders",
-    ("POST", "/events"): "/events",
-}
-PREFIX_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
-    # method, path prefix -> API Gateway resource, path parameter name
-    ("GET", "/t/"): ("/t/{token}", "token"),
-    ("GET", "/u/"): ("/u/{token}", "token"),
-    ("POST", "/u/"): ("/u/{token}", "token"),
-}
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 
 
@@ -34,11 +25,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> tuple[str, dict[str, str] | None] | None:
         path = self.path.split("?", 1)[0]
-        if (method, path) in ROUTES:
-            return ROUTES[(method, path)], None
-        for (m, prefix), (resource, name) in PREFIX_ROUTES.items():
-            if m == method and path.startswith(prefix) and len(path) > len(prefix):
-                return resource, {name: path[len(prefix) :]}
+        for route in ROUTES:
+            params = route.match(method, path)
+            if params is not None:
+                return route.api_path, params or None
         return None
 
     def _serve(self, method: str) -> None:

@@ -3,7 +3,7 @@
 The embedded emulator holds the tables, secrets and queues; the local API serves the
 webhook routes; background pumps play Lambda's event source mappings (stream →
 evaluator, every-minute schedule → evaluator, queues → sender) for the functions that
-exist.
+exist, and the SES engagement rule (the emulator's SES events → webhook).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class LocalRuntime:
     extra_env: dict[str, str] = field(default_factory=dict)
     fake_line: Any = None
     host: FunctionHost = field(default_factory=lambda: FunctionHost(Boto3Clients(), {}))
+    ses_events: Any = None
+    """The emulator's SES engagement events (kairos_dev.local.fake_ses.SesEvents)."""
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -72,23 +74,31 @@ class LocalRuntime:
         api = LocalApi(port, host.invoke)
         stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")
         fake_line = None
+        ses_events = None
         if pumps and has_function("sender"):
             # Sends go to a local fake LINE API and the emulator's SES and SNS: nothing
             # leaves this machine.
             from kairos.project import load_settings
             from kairos_dev.local.fake_line import start_fake_line
+            from kairos_dev.local.fake_ses import SesEvents
             from kairos_dev.local.outbox import verify_sender
 
             fake_line = start_fake_line(token=stack.secrets.line_channel_token)
             stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
             verify_sender(stack.client("sesv2"), load_settings(project_dir).channels.email.from_)
+            ses_events = SesEvents(stack.prefix)
         stack.activate()
         host.environ.update(stack.environ())
         for name in ("webhook", "evaluator", "sender"):
             if has_function(name):
                 load_function(name, fresh=True)
         runtime = cls(
-            emulator=emulator, stack=stack, api=api.start(), fake_line=fake_line, host=host
+            emulator=emulator,
+            stack=stack,
+            api=api.start(),
+            fake_line=fake_line,
+            host=host,
+            ses_events=ses_events,
         )
         write_session(stack)
         if pumps:
@@ -135,6 +145,11 @@ class LocalRuntime:
             for channel, url in self.stack.queues.items():
                 queue = QueuePump(sqs, url, lambda event: self.host.invoke("sender", event))
                 self._loop(f"queue-{channel}", queue.pump_once, 0.2)
+        if self.ses_events is not None and has_function("webhook"):
+            from kairos_dev.local.fake_ses import SesEventPump
+
+            ses = SesEventPump(self.ses_events, lambda event: self.host.invoke("webhook", event))
+            self._loop("ses-events", ses.pump_once, 0.2)
 
     def stop(self) -> None:
         self._stop.set()

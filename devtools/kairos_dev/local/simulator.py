@@ -2,7 +2,9 @@
 
 Real webhook handler (events signed and posted through `/events`), real store on the
 embedded emulator, stream → evaluator, virtual-clock ticks → evaluator, queues → real
-sender → fake LINE / emulator SES and SNS. The emulator's clocks run on the virtual
+sender → fake LINE / emulator SES and SNS, and the emulator's SES engagement events
+(deliveries, the mailbox simulator's bounces and complaints) → real webhook, as the
+stack's EventBridge rule does. The emulator's clocks run on the virtual
 clock too (SQS delays and visibility, stream record times), so nothing waits for real
 time: the simulator jumps straight to the next moment anything is due — the next input
 event, the next timer in the due index (seen on the table's stream), or the next queued
@@ -33,6 +35,7 @@ from kairos.project import load_settings
 from kairos.store.codec import from_item
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.backends import Backend, MemoryBackend, start_backend
+from kairos_dev.local.fake_ses import SesEventPump
 from kairos_dev.local.functions import FunctionHost, load_function
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.runtime import has_function
@@ -146,6 +149,8 @@ class Simulation:
     _gone: set[str] = field(default_factory=set)
     """Timers deleted before they came due (their tick is not needed)."""
     _fake_line: Any = None
+    ses_events: Any = None
+    """The emulator's SES engagement events (kairos_dev.local.fake_ses.SesEvents)."""
     progress: Callable[[datetime, int], None] | None = None
     """Told the virtual time and deliveries so far whenever a new day begins."""
 
@@ -185,6 +190,7 @@ class Simulation:
 
     def _start_fakes(self) -> None:
         from kairos_dev.local.fake_line import start_fake_line
+        from kairos_dev.local.fake_ses import SesEvents
         from kairos_dev.local.outbox import verify_sender
 
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
@@ -192,6 +198,7 @@ class Simulation:
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
         settings = load_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
+        self.ses_events = SesEvents(self.stack.prefix, clock=self.clock)
 
     def stop(self) -> None:
         if self._fake_line is not None:
@@ -222,10 +229,17 @@ class Simulation:
         index = 0
         end = utc(until)
 
+        def email_event(event: dict[str, Any]) -> None:
+            self.host.invoke("webhook", event)
+            metrics.clear_metrics()
+
+        ses = SesEventPump(self.ses_events, email_event)
+
         def drain() -> None:
             idle = 0
             while idle < 2:
                 moved = stream.pump_once() + sum(q.pump_once() for q in queues)
+                moved += ses.pump_once()
                 idle = idle + 1 if moved == 0 else 0
 
         if has_function("evaluator"):

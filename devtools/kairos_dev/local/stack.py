@@ -62,6 +62,9 @@ class LocalStack:
             "KAIROS_IDEMPOTENCY_TABLE": self.tables["idempotency"],
             "KAIROS_LINE_SECRET_NAME": f"{self.prefix}/line",
             "KAIROS_WEBHOOK_SECRET_NAME": f"{self.prefix}/webhook",
+            # As the stack: one SES configuration set, named like the stack's resources,
+            # whose events come back through the webhook (kairos_dev.local.fake_ses).
+            "KAIROS_SES_CONFIGURATION_SET": self.prefix,
             "POWERTOOLS_SERVICE_NAME": "kairos",
             "POWERTOOLS_METRICS_NAMESPACE": "Kairos",
             "POWERTOOLS_TRACE_DISABLED": "true",

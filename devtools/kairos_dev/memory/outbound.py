@@ -40,6 +40,8 @@ class MemoryOutbound:
     identities: set[str] = field(default_factory=set)
     secrets: dict[str, str] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    listeners: list[Callable[[OutboundEmail, dict[str, Any]], None]] = field(default_factory=list)
+    """Told of every email sent, with the SendEmail parameters (the SES events fake)."""
 
     def verified(self, address: str) -> bool:
         domain = address.rpartition("@")[2]
@@ -69,16 +71,17 @@ class MemorySesClient:
             )
         message_id = f"memory-{uuid.uuid4()}"
         raw = kwargs.get("Content", {}).get("Raw", {}).get("Data", b"")
-        self.backend.emails.append(
-            OutboundEmail(
-                message_id=message_id,
-                sender=sender,
-                to=list(kwargs.get("Destination", {}).get("ToAddresses", [])),
-                raw=raw if isinstance(raw, bytes) else str(raw).encode(),
-                tags={t["Name"]: t["Value"] for t in kwargs.get("EmailTags", [])},
-                sent_at=self.backend.clock(),
-            )
+        email = OutboundEmail(
+            message_id=message_id,
+            sender=sender,
+            to=list(kwargs.get("Destination", {}).get("ToAddresses", [])),
+            raw=raw if isinstance(raw, bytes) else str(raw).encode(),
+            tags={t["Name"]: t["Value"] for t in kwargs.get("EmailTags", [])},
+            sent_at=self.backend.clock(),
         )
+        self.backend.emails.append(email)
+        for listener in self.backend.listeners:
+            listener(email, kwargs)
         return {"MessageId": message_id}
 
 

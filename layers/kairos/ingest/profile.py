@@ -17,6 +17,8 @@ from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 
 CHANNELS = ("line", "email", "sms")
+# Reported by the mail system, not done by the member.
+NOT_INTERACTIONS = frozenset({"email.delivered", "email.bounced", "email.complained"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def _touch(member: Member, event: CanonicalEvent) -> Member:
     if joined is None or datetime.fromisoformat(joined) > event.time:
         updated.profile["joined_at"] = when
     last = updated.profile.get("last_interaction_at")
-    if last is None or datetime.fromisoformat(last) < event.time:
+    interaction = event.type not in NOT_INTERACTIONS
+    if interaction and (last is None or datetime.fromisoformat(last) < event.time):
         updated.profile["last_interaction_at"] = when
     if updated.created_at is None or event.time < updated.created_at:
         updated.created_at = event.time
@@ -145,8 +148,8 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
         _set_tag(member, data["tag"], True, at)
     elif kind == "tag.removed":
         _set_tag(member, data["tag"], False, at)
-    elif kind == "email.bounced":
-        _set(member, "email_status", "bounced", at)
+    elif kind == "email.bounced" and data.get("bounce_type", "permanent") == "permanent":
+        _set(member, "email_status", "bounced", at)  # a soft bounce leaves the address usable
     elif kind == "email.complained":
         _set(member, "email_status", "complained", at)
     elif kind == "unsubscribed":

@@ -12,6 +12,7 @@ from kairos.config import RuntimeConfig
 from kairos.models.settings import Settings
 from kairos.project import load_settings
 from kairos.secrets import SecretStore
+from kairos.store.deliveries import DeliveryStore
 from kairos.store.members import MemberRepository
 
 
@@ -21,19 +22,22 @@ class WebhookServices:
     settings: Settings
     secrets: SecretStore
     members: MemberRepository
+    deliveries: DeliveryStore
 
 
 def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
+    dynamodb = aws.client("dynamodb")
     return WebhookServices(
         config=config,
         settings=load_settings(config.project_dir),
         secrets=SecretStore(aws),
         members=MemberRepository(
             config.table,
-            aws.client("dynamodb"),
+            dynamodb,
             event_ttl_days=config.event_ttl_days,
             timeline_ttl_days=config.timeline_ttl_days,
         ),
+        deliveries=DeliveryStore(config.table, dynamodb),
     )
 
 

@@ -26,7 +26,8 @@ KNOWN_TYPES: frozenset[str] = frozenset(
         "line.follow", "line.unfollow", "line.message", "line.postback",
         "order.created", "order.cancelled", "profile.updated",
         "tag.added", "tag.removed", "coupon.issued", "coupon.redeemed",
-        "email.opened", "email.clicked", "email.bounced", "email.complained",
+        "email.delivered", "email.opened", "email.clicked", "email.bounced",
+        "email.complained",
         "message.clicked", "unsubscribed",
     }
 )  # fmt: skip

@@ -1,0 +1,70 @@
+"""The webhook's public routes: the one list that both the function's resolver and the
+API Gateway resources are built from (and the local API too), so a path the function
+serves can never be missing from the deployed API, or the reverse.
+
+Paths are written as API Gateway writes them (`t/{token}`); the resolver's form
+(`/t/<token>`) is derived. Each route names the view function in
+`functions/webhook/handler.py` that serves it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    """Relative API Gateway resource path, e.g. `line/webhook` or `t/{token}`."""
+    view: str
+    """Name of the handler function that serves it."""
+
+    @property
+    def api_path(self) -> str:
+        """The API Gateway resource path (`/t/{token}`)."""
+        return f"/{self.path}"
+
+    @property
+    def resolver_path(self) -> str:
+        """The Powertools resolver's rule (`/t/<token>`)."""
+        return _PARAMETER.sub(r"<\1>", self.api_path)
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters if `method path` is this route (the local API's router)."""
+        if method.upper() != self.method:
+            return None
+        found = re.fullmatch(_PARAMETER.sub(r"(?P<\1>[^/]+)", self.api_path), path)
+        return None if found is None else found.groupdict()
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "line/webhook", "line_webhook"),  # LINE Messaging API webhook
+    Route("POST", "shop/orders", "shop_orders"),  # Shopify orders/create, generic orders
+    Route("POST", "events", "events"),  # canonical events from the brand's systems
+    Route("GET", "t/{token}", "click"),  # tracked link → record the click, redirect
+    Route("GET", "u/{token}", "unsubscribe"),  # the unsubscribe link in a message
+    Route("POST", "u/{token}", "unsubscribe"),  # RFC 8058 one-click (List-Unsubscribe-Post)
+)
+
+
+class Resolver(Protocol):
+    def route(self, rule: str, method: str) -> Callable[[Callable[..., Any]], Any]: ...
+
+
+def register(app: Resolver, views: Mapping[str, Callable[..., Any]]) -> None:
+    """Serve every route with its view; a view without a route (or the reverse) is a
+    mistake caught at import time, not a 404 in production."""
+    named = {route.view for route in ROUTES}
+    if named != set(views):
+        raise ValueError(
+            f"webhook views and routes differ: no view for {sorted(named - set(views))}, "
+            f"no route for {sorted(set(views) - named)}"
+        )
+    for route in ROUTES:
+        app.route(route.resolver_path, method=route.method)(views[route.view])

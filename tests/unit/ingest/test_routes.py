@@ -1,0 +1,58 @@
+"""One route list: the resolver's rules and the local router are derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kairos.ingest.routes import ROUTES, Route, register
+
+
+def test_resolver_and_api_forms() -> None:
+    route = Route("GET", "t/{token}", "click")
+    assert route.api_path == "/t/{token}"
+    assert route.resolver_path == "/t/<token>"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/t/abc.def", {"token": "abc.def"}),
+        ("POST", "/u/xyz", {"token": "xyz"}),
+        ("POST", "/events", {}),
+        ("GET", "/events", None),
+        ("GET", "/t/", None),
+        ("GET", "/t/a/b", None),
+    ],
+)
+def test_local_router_matches_like_api_gateway(
+    method: str, path: str, expected: dict[str, str] | None
+) -> None:
+    found = [params for route in ROUTES if (params := route.match(method, path)) is not None]
+    assert found == ([] if expected is None else [expected])
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, str]] = []
+
+    def route(self, rule: str, method: str) -> Callable[[Callable[..., Any]], Any]:
+        self.rules.append((method, rule))
+        return lambda fn: fn
+
+
+def test_register_serves_every_route() -> None:
+    app = Recorder()
+    register(app, {route.view: lambda: None for route in ROUTES})
+    assert app.rules == [(r.method, r.resolver_path) for r in ROUTES]
+
+
+def test_a_view_without_a_route_is_refused() -> None:
+    views: dict[str, Callable[..., Any]] = {route.view: lambda: None for route in ROUTES}
+    with pytest.raises(ValueError, match="no route for \\['refund'\\]"):
+        register(Recorder(), {**views, "refund": lambda: None})
+    del views["click"]
+    with pytest.raises(ValueError, match="no view for \\['click'\\]"):
+        register(Recorder(), views)
