@@ -28,6 +28,7 @@ from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent
 from kairos.observability import logger, metrics, tracer
 from kairos.project import load_project
+from kairos.secrets import member_id_key
 from kairos.store.codec import from_item
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository, member_from_item
@@ -50,7 +51,9 @@ def evaluator() -> Evaluator:
     zone = project.settings.zone
 
     def apply_change(event: CanonicalEvent, now: datetime) -> None:
-        ingest([event], members, now, zone)
+        ingest(
+            [event], members, now, zone, member_id_key=member_id_key(config.member_id_secret_name)
+        )
 
     built = Evaluator(
         project=project,

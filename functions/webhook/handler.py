@@ -50,7 +50,14 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
     """Apply validated events; `namespace` prefixes dedupe keys ("" when the parser
     already namespaced the ids: `line:`, `shopify:`, `shop:`)."""
     now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
-    results = ingest(events, wired().members, now, wired().settings.zone, namespace)
+    results = ingest(
+        events,
+        wired().members,
+        now,
+        wired().settings.zone,
+        namespace,
+        member_id_key=wired().member_id_key(),
+    )
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     return {
