@@ -14,6 +14,7 @@ from infra.config import KairosConfig
 from infra.constructs.evaluator import Evaluator
 from infra.constructs.function import ARCHITECTURE, RUNTIME, FunctionDefaults
 from infra.constructs.ingest import Ingest
+from infra.constructs.keys import GeneratedKeys
 from infra.constructs.observability import AlarmTopic, Dashboard
 from infra.constructs.sender import Sender
 from infra.constructs.storage import Storage
@@ -54,6 +55,12 @@ class KairosStack(Stack):
         webhook_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "WebhookSecret", config.webhook_secret_name
         )
+        keys = GeneratedKeys(
+            self,
+            "Keys",
+            tracking_secret_name=config.tracking_secret_name,
+            member_id_secret_name=config.member_id_secret_name,
+        )
 
         ingest = Ingest(
             self,
@@ -66,6 +73,8 @@ class KairosStack(Stack):
             idempotency_table=storage.idempotency,
             line_secret=line_secret,
             webhook_secret=webhook_secret,
+            tracking_secret=keys.tracking,
+            member_id_secret=keys.member_ids,
             event_ttl_days=config.event_ttl_days,
         )
         sender = Sender(
@@ -77,7 +86,7 @@ class KairosStack(Stack):
             table=storage.main,
             idempotency_table=storage.idempotency,
             line_secret=line_secret,
-            webhook_secret=webhook_secret,
+            tracking_secret=keys.tracking,
             email_identity=config.email_identity,
             tracking_base_url=f"{ingest.url}t/",
             alarm_topic=alarms.topic,
@@ -89,6 +98,7 @@ class KairosStack(Stack):
             defaults=defaults,
             table=storage.main,
             queues=dict(sender.queues),
+            member_id_secret=keys.member_ids,
         )
         Dashboard(
             self,

@@ -59,4 +59,6 @@ def test_routes_are_proxied_to_the_webhook(template: Template) -> None:
         ("POST", "/shop/orders"),
         ("POST", "/events"),
         ("GET", "/t/{token}"),
+        ("GET", "/u/{token}"),
+        ("POST", "/u/{token}"),
     }
