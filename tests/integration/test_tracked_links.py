@@ -30,7 +30,8 @@ def _member(webhook: WebhookClient, members: MemberRepository) -> str:
 
 
 def _key(stack: LocalStack) -> bytes:
-    return stack.secrets.tracking_key.encode()
+    key: bytes = stack.secrets.tracking_key.encode()
+    return key
 
 
 def _kinds(members: MemberRepository, member_id: str) -> list[str]:

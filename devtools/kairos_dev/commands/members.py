@@ -121,7 +121,6 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     from kairos.config import RuntimeConfig
     from kairos.project import load_settings
-
     from kairos.secrets import member_id_key
 
     repo = repository(args.table)  # reads the running `kairos local`'s environment first

@@ -31,19 +31,20 @@ WHO = [
 
 
 def _valid(n: int, who: dict[str, str], kind: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
+    by_kind: dict[str, dict[str, Any]] = {
         "tag.added": {"tag": f"t{n}"},
         "line.follow": {},
         "profile.updated": {"name": f"N{n}", "region": "north"},
         "order.created": {"order_id": f"o{n}", "total": 100 + n, "items": [{"sku": "A", "qty": 1}]},
         "appointment.completed": {"room": n},
-    }[kind]
+    }
+    data = by_kind[kind]
     return {"id": f"e{n}", "type": kind, "time": TIME, "member": who, "data": data}
 
 
 def _break(event: dict[str, Any], how: str) -> dict[str, Any]:
     """One way a real client gets an event wrong (each a 400 naming the problem)."""
-    broken = json.loads(json.dumps(event))
+    broken: dict[str, Any] = json.loads(json.dumps(event))
     if how == "no id":
         del broken["id"]
     elif how == "time without offset":
