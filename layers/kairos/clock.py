@@ -28,6 +28,12 @@ def iso(dt: datetime) -> str:
     return utc(dt).strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc(dt).microsecond // 1000:03d}Z"
 
 
+def hour_bucket(moment: datetime) -> str:
+    """The UTC hour a moment falls in, `YYYY-MM-DDTHH`: the due index's time bucket and
+    the scheduler's unit of progress."""
+    return utc(moment).strftime("%Y-%m-%dT%H")
+
+
 class FixedClock:
     """A settable clock for the simulator and tests."""
 

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     print("  POST /events         X-Kairos-Signature")
     if runtime.fake_line is not None:
         print(f"  LINE messages go to the local fake LINE API at {runtime.fake_line.url}")
+    print("Function logs: .kairos/logs/local.jsonl (`kairos --verbose local` shows them here)")
     print("Ctrl-C to stop.")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ def register(subparsers: Any) -> None:
     who.add_argument("--external", dest="external_id", help="shop customer id")
     show.add_argument("--table", help="main table name")
     show.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    show.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
     show.add_argument("--limit", type=int, default=50, help="timeline entries (newest)")
     show.set_defaults(func=run_show)
 
@@ -57,17 +57,9 @@ def register(subparsers: Any) -> None:
 
 
 def repository(table: str | None) -> Any:
-    from kairos.store.members import MemberRepository
-    from kairos_dev.local.runtime import read_session
+    from kairos_dev.brand import member_repository
 
-    if table is None and "KAIROS_TABLE" not in os.environ:
-        session = read_session()
-        if session:
-            os.environ.update(session)
-    name = table or os.environ.get("KAIROS_TABLE")
-    if not name:
-        raise SystemExit("no table: pass --table, set KAIROS_TABLE, or run `kairos local` here")
-    return MemberRepository(name)
+    return member_repository(table)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -95,9 +87,10 @@ def run_show(args: argparse.Namespace) -> int:
         print(json.dumps({"member": member.model_dump(mode="json"), "timeline": timeline},
                          ensure_ascii=False, indent=2, default=str))  # fmt: skip
         return 0
+    from kairos_dev.brand import brand_zone
     from kairos_dev.local.display import print_member
 
-    print_member(member, timeline)
+    print_member(member, timeline, brand_zone(args.project))
     return 0
 
 
@@ -148,7 +141,15 @@ def run_export(args: argparse.Namespace) -> int:
     repo = repository(args.table)
     rows = []
     attributes: set[str] = set()
-    for member in repo.scan_members():
+    from kairos_dev.progress import progress_bar
+
+    with progress_bar(counted=False) as bar:
+        task = bar.add_task("reading members", total=None)
+        members = []
+        for member in repo.scan_members():
+            members.append(member)
+            bar.advance(task)
+    for member in members:
         row: dict[str, str] = {"member_id": member.member_id}
         row.update({k: v for k, v in member.identifiers.items()})
         for key, value in member.profile.items():

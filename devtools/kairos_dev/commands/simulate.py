@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kairos_dev.local.simulator import SimulationInputError, simulate, write_deliveries
+    from kairos_dev.local.simulator import SimulationInputError, write_deliveries
 
     for path in (args.events, args.members):
         if path is not None and not path.exists():
@@ -62,9 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     try:
-        deliveries = simulate(
-            args.project, args.events, args.until, args.members, backend=args.backend
-        )
+        deliveries = _simulate_with_progress(args)
     except SimulationInputError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -72,3 +70,31 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"{len(deliveries)} delivery attempts written to {args.out}", file=sys.stderr)
     return 0
+
+
+def _simulate_with_progress(args: argparse.Namespace) -> list[Any]:
+    """`simulator.simulate`, with a bar over the simulated days on standard error."""
+    from kairos.clock import utc
+    from kairos_dev.local.simulator import Simulation, load_inputs
+    from kairos_dev.progress import progress_bar
+
+    events, start = load_inputs(args.events, args.until, args.members)
+    end = utc(args.until)
+    days = max(1, (end - start).days)
+    simulation = Simulation.start(args.project, start, args.backend)
+    with progress_bar() as bar:
+        task = bar.add_task("simulating days", total=days)
+
+        def advance(moment: datetime, sent: int) -> None:
+            bar.update(
+                task,
+                completed=min(days, (utc(moment) - start).days),
+                description=f"simulating {moment:%Y-%m-%d}, {sent} deliveries",
+            )
+
+        simulation.progress = advance
+        try:
+            deliveries: list[Any] = simulation.run(events, args.until)
+        finally:
+            simulation.stop()
+    return deliveries

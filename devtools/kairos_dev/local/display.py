@@ -1,14 +1,17 @@
-"""Rich terminal views of members, for `kairos members show` and the demo."""
+"""Rich terminal views of members, for `kairos members show` and the demo. Times are
+shown in the brand's time zone (kairos.yaml `timezone`)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
 from kairos.models.member import Member
+from kairos_dev.brand import brand_zone, local_time
 
 console = Console()
 
@@ -19,12 +22,21 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def member_tables(member: Member, timeline: list[dict[str, Any]]) -> list[Table]:
+def _shown(value: Any, zone: ZoneInfo) -> str:
+    """A value for people: instants in the brand's time zone, the rest as they are."""
+    text = local_time(value, zone) if isinstance(value, str) else ""
+    return text if text and text != value else _value(value)
+
+
+def member_tables(
+    member: Member, timeline: list[dict[str, Any]], zone: ZoneInfo | None = None
+) -> list[Table]:
+    zone = zone or brand_zone()
     profile = Table(title=f"Member {member.member_id}", show_header=False, title_justify="left")
     profile.add_column("field", style="cyan")
     profile.add_column("value")
     for key in sorted(member.profile):
-        profile.add_row(f"profile.{key}", _value(member.profile[key]))
+        profile.add_row(f"profile.{key}", _shown(member.profile[key], zone))
     profile.add_row("tags", ", ".join(member.tags) or "—")
 
     stats = Table(title="Purchase statistics", show_header=False, title_justify="left")
@@ -32,19 +44,23 @@ def member_tables(member: Member, timeline: list[dict[str, Any]]) -> list[Table]
     stats.add_column("value")
     for key, value in member.stats.model_dump(mode="json").items():
         if value not in (None, {}, 0, 0.0):
-            stats.add_row(f"stats.{key}", _value(value))
+            stats.add_row(f"stats.{key}", _shown(value, zone))
     if not stats.row_count:
         stats.add_row("stats", "no orders yet")
 
     events = Table(title="Timeline", title_justify="left")
-    events.add_column("time (UTC)", style="dim")
+    events.add_column(f"time ({zone.key})", style="dim")
     events.add_column("what", style="green")
     events.add_column("details")
     for entry in timeline:
-        events.add_row(str(entry["time"])[:19], entry["kind"], _value(entry.get("data") or {}))
+        events.add_row(
+            local_time(entry["time"], zone), entry["kind"], _value(entry.get("data") or {})
+        )
     return [profile, stats, events]
 
 
-def print_member(member: Member, timeline: list[dict[str, Any]]) -> None:
-    for table in member_tables(member, timeline):
+def print_member(
+    member: Member, timeline: list[dict[str, Any]], zone: ZoneInfo | None = None
+) -> None:
+    for table in member_tables(member, timeline, zone):
         console.print(table)

@@ -14,9 +14,9 @@ from rich.table import Table
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
-from kairos_dev.commands.journeys import funnel
 from kairos_dev.local.display import console
 from kairos_dev.local.simulator import Simulation, load_inputs
+from kairos_dev.stats import funnel
 
 STATUS_STYLE = {"sent": "green", "capped": "yellow", "unreachable": "red", "failed": "red",
                 "quota_exceeded": "yellow"}  # fmt: skip
@@ -37,17 +37,20 @@ def run_journey_demo(project_dir: str, until: datetime) -> int:
     )
     began = time.perf_counter()
     simulation = Simulation.start(str(root), start)
-    shown: list[str] = []
+    from kairos_dev.progress import progress_bar
 
-    def progress(moment: datetime, sent: int) -> None:
-        month = moment.astimezone(project.settings.zone).strftime("%Y-%m")
-        if month not in shown:
-            shown.append(month)
-            console.print(f"  [dim]{month}: {sent} deliveries so far[/]")
-
-    simulation.progress = progress
+    days = max(1, (until - start).days)
     try:
-        deliveries = simulation.run(events, until)
+        with progress_bar() as bar:
+            task = bar.add_task("simulating", total=days)
+
+            def progress(moment: datetime, sent: int) -> None:
+                local = moment.astimezone(project.settings.zone)
+                bar.update(task, completed=min(days, (moment - start).days),
+                           description=f"{local:%Y-%m-%d}: {sent} deliveries")  # fmt: skip
+
+            simulation.progress = progress
+            deliveries = simulation.run(events, until)
         elapsed = time.perf_counter() - began
         members = MemberRepository(
             simulation.stack.tables["main"], simulation.stack.client("dynamodb")

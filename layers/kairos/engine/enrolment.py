@@ -85,6 +85,10 @@ class Enrolment(BaseModel):
     sends: dict[str, str] = Field(default_factory=dict)
     """Send step id → delivery id of its latest send (for `steps.<id>.*` engagement)."""
     converted: bool = False
+    arms: dict[str, int] = Field(default_factory=dict)
+    """Split step id → the arm (0-based) the member took, for per-arm conversion."""
+    revenue: float | None = None
+    """The order total of the `order.created` goal that converted it (`kairos stats`)."""
     exit_reason: str | None = None
     ended_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None

@@ -164,6 +164,8 @@ class _Run:
         )
         if converted:
             self.count("converted")
+            for split_step, arm in sorted(e.arms.items()):
+                self.count(f"converted-arm-{arm}", split_step)
         self.count(e.state)
 
     def wait(self, until: datetime, pending: Pending, reason: TimerReason) -> None:
@@ -253,6 +255,7 @@ class _Run:
             for index, arm in enumerate(spec.split):
                 upto += arm.weight
                 if bucket < upto or index == len(spec.split) - 1:
+                    self.e.arms[step.id] = index
                     self.count(f"arm-{index}", step.id)
                     return arm.goto
         if isinstance(spec, TagStep | UntagStep):
@@ -434,6 +437,19 @@ def resume(
     return run.outcome()
 
 
+def order_total(event: Mapping[str, Any]) -> float | None:
+    """An order event's `data.total`, the revenue a conversion on it brings (None when
+    the shop sent no number)."""
+    data = event.get("data")
+    total = data.get("total") if isinstance(data, Mapping) else None
+    if isinstance(total, bool) or not isinstance(total, int | float | str):
+        return None
+    try:
+        return float(total)
+    except ValueError:
+        return None
+
+
 def _belongs(event: Mapping[str, Any], enrolment: Enrolment) -> bool:
     """Engagement events (opens, clicks) count only for this enrolment's own sends: a
     marketer waiting for "opened" means *this* email, not any email."""
@@ -469,6 +485,7 @@ def on_event(
         for goal in journey.goals:
             if goal.event == event.get("type") and goal.where.holds(ctx, now, runtime.tz):
                 run = _Run(enrolment, journey, ctx, now, runtime)
+                run.e.revenue = order_total(event) if goal.event == "order.created" else None
                 run.end("exited", f"goal {goal.event}", converted=True)
                 return run.outcome()
         waiting = enrolment.waiting_for

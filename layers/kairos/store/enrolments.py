@@ -8,56 +8,46 @@ Access patterns (keys.py, docs/data-model.md):
   timers (+ month directory), the consumed timer's Delete, segment membership,
   counters (ADD), timeline entries                                            (1 request)
 - who waits where: Query gsi1 `JOURNEY#<id>` (for `kairos journeys show`)
+- a journey's counters: Query `STATS#<id>` begins_with `STEP#`; its hourly series:
+  Query `STATS#<id>` sk BETWEEN `HOUR#<from>` and `HOUR#<to>` (for `kairos stats`)
 - a segment's members: Query `SEGMENT#<id>` (schedule triggers)
 - a published journey version: GetItem `JOURNEY#<id>` / `V#<version>` (cached)
+
+Callers give and get typed records (records.py): enrolments, `Commit`, `DueTimer`,
+`DeliveryEngagement`; DynamoDB items stay in this module.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from kairos.engine.enrolment import Enrolment
-from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
+from kairos.store.records import (
+    Commit,
+    DeliveryEngagement,
+    MemberEnrolment,
+    SegmentMember,
+    StepCounter,
+    TimelineEntry,
+)
 from kairos.store.timeline import timeline_item
-from kairos.store.timers import DueIndex, DueTimer, Timer
+from kairos.store.timers import DueIndex
 from kairos.store.usage import Usage
 
+__all__ = ["COUNTER_SHARDS", "Commit", "EngineStore"]
+
 COUNTER_SHARDS = 4
-
-
-@dataclass
-class Commit:
-    """Everything one engine outcome writes, all or nothing."""
-
-    enrolment: Enrolment | None = None
-    expected_version: int | None = None
-    """The stored version the write must find; None for a new enrolment."""
-    timers: list[Timer] = field(default_factory=list)
-    consumed: DueTimer | None = None
-    segments: dict[tuple[str, str], bool] = field(default_factory=dict)
-    """(segment, member) → in the segment now."""
-    counters: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """(journey, step or "-", name) → how many to add."""
-    timeline: list[tuple[str, Any, str, str, dict[str, Any]]] = field(default_factory=list)
-    """(member, time, entry id, kind, data)."""
-
-    def empty(self) -> bool:
-        return not (
-            self.enrolment or self.timers or self.consumed or self.segments
-            or self.counters or self.timeline
-        )  # fmt: skip
 
 
 class EngineStore:
@@ -114,7 +104,7 @@ class EngineStore:
 
     def member_and_enrolment(
         self, member_id: str, journey_id: str, enrolment_id: str
-    ) -> tuple[Member | None, Enrolment | None]:
+    ) -> MemberEnrolment:
         """Both items of one member partition in a single BatchGetItem (a due step)."""
         pk = keys.member_pk(member_id)
         profile_sk = keys.PROFILE_SK
@@ -129,12 +119,21 @@ class EngineStore:
             if enrolment_sk in found
             else None
         )
-        return member, enrolment
+        return MemberEnrolment(member, enrolment)
 
-    def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, DeliveryEngagement]:
+        """What became of these deliveries (one BatchGetItem per 100); unknown ids absent."""
         wanted = [(keys.delivery_pk(d), keys.DELIVERY_SK) for d in sorted(set(delivery_ids))]
         items = batch_get(self.client, self.table, wanted, on_response=self._count)
-        return {values["delivery_id"]: values for values in map(from_item, items.values())}
+        return {
+            values["delivery_id"]: DeliveryEngagement(
+                status=values.get("status"),
+                bounced="bounced_at" in values,
+                opened="opened_at" in values,
+                clicked="clicked_at" in values,
+            )
+            for values in map(from_item, items.values())
+        }
 
     def _count(self, _: dict[str, Any]) -> None:
         self.usage.requests += 1
@@ -203,23 +202,41 @@ class EngineStore:
                 return found
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def counters(self, journey_id: str) -> dict[str, dict[str, int]]:
-        """Step (or `-` for the journey) → counter name → total over shards and writers."""
-        totals: dict[str, dict[str, int]] = {}
-        response = self.client.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": to_attr(keys.stats_pk(journey_id))},
-            ConsistentRead=True,
-        )
-        for item in response.get("Items", []):
-            values = from_item(item)
+    def counters(self, journey_id: str) -> dict[str, dict[str, float]]:
+        """Step (or `-` for the journey) → counter name → total over shards and writers.
+        Counts are whole numbers; `revenue…` counters are money."""
+        totals: dict[str, dict[str, float]] = {}
+        for values in self._stats(journey_id, "begins_with(sk, :a)", "STEP#"):
             step = values["sk"].removeprefix("STEP#").split("#")[0]
-            bucket = totals.setdefault(step, {})
-            for name, value in values.items():
-                if name not in ("pk", "sk") and isinstance(value, int):
-                    bucket[name] = bucket.get(name, 0) + value
+            _add_numbers(totals.setdefault(step, {}), values)
         return totals
+
+    def hourly(self, journey_id: str, first: str, last: str) -> dict[str, dict[str, float]]:
+        """UTC hour (`YYYY-MM-DDTHH`) → journey counters in that hour, for hours from
+        `first` to `last` inclusive; hours without activity are absent."""
+        totals: dict[str, dict[str, float]] = {}
+        condition = "sk BETWEEN :a AND :b"
+        for values in self._stats(journey_id, condition, f"HOUR#{first}", f"HOUR#{last}#~"):
+            hour = values["sk"].split("#")[1]
+            _add_numbers(totals.setdefault(hour, {}), values)
+        return totals
+
+    def _stats(self, journey_id: str, sk_condition: str, *bounds: str) -> Iterator[dict[str, Any]]:
+        values = {":pk": to_attr(keys.stats_pk(journey_id))}
+        values.update({f":{name}": to_attr(b) for name, b in zip("ab", bounds, strict=False)})
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": f"pk = :pk AND {sk_condition}",
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            self.usage.requests += 1
+            yield from map(from_item, response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ---- publication ----------------------------------------------------------------
 
@@ -286,35 +303,42 @@ class EngineStore:
         if change.enrolment is not None:
             items.append(self._put_enrolment(change.enrolment, change.expected_version))
         if change.consumed is not None:
-            items.append(self.due.delete_item(change.consumed))
+            items.append(self.due.delete_request(change.consumed))
         buckets: set[str] = set()
-        seen_timers: set[str] = set()
+        seen_timers: set[tuple[str, str]] = set()
+        consumed = (change.consumed.pk, change.consumed.sk) if change.consumed else None
         for timer in change.timers:
-            item = self.due.item(timer)
-            key = item["pk"]["S"] + item["sk"]["S"]
-            if key in seen_timers or (
-                change.consumed is not None
-                and (change.consumed.pk, change.consumed.sk) == (item["pk"]["S"], item["sk"]["S"])
-            ):
+            where = self.due.locate(timer)
+            key = (where.pk, where.sk)
+            if key in seen_timers or key == consumed:
                 continue
             seen_timers.add(key)
-            items.append({"Put": {"TableName": self.table, "Item": item}})
-            buckets.add(item["pk"]["S"].split("#")[1])
-        items.extend({"Update": update} for update in self.due.directory_updates(buckets))
-        for (segment, member), inside in change.segments.items():
-            key = {"pk": to_attr(keys.segment_pk(segment)), "sk": to_attr(keys.member_pk(member))}
-            if inside:
-                items.append(
-                    {"Put": {"TableName": self.table,
-                             "Item": {**key, "member_id": to_attr(member)}}}
-                )  # fmt: skip
-            else:
-                items.append({"Delete": {"TableName": self.table, "Key": key}})
+            items.append(self.due.put_request(timer))
+            buckets.add(where.pk.split("#")[1])
+        items.extend(self.due.directory_requests(buckets))
+        for membership, inside in change.segments.items():
+            items.append(self._segment_member(membership, inside))
         shard = _shard(change.enrolment.id if change.enrolment else "", COUNTER_SHARDS)
-        grouped: dict[tuple[str, str], Counter[str]] = {}
-        for (journey, step, name), amount in change.counters.items():
-            grouped.setdefault((journey, step), Counter())[name] += amount
-        for (journey, step), names in grouped.items():
+        grouped: dict[tuple[str, str], dict[str, float]] = {}
+        for counter, amount in change.counters.items():
+            names_of = grouped.setdefault((counter.journey, counter.step), {})
+            names_of[counter.name] = names_of.get(counter.name, 0) + amount
+        _add_revenue(grouped, change)
+        keyed = [
+            (journey, keys.engine_counter_sk(step, shard), names)
+            for (journey, step), names in grouped.items()
+        ]
+        if change.enrolment is not None and change.enrolment.updated_at is not None:
+            # The journey's own counters again under the hour they happened in, for the
+            # per-day series of `kairos stats --from/--to`: one more item per outcome
+            # that enters, converts or ends an enrolment.
+            hour = change.enrolment.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+            keyed.extend(
+                (journey, keys.stats_hour_sk(hour, shard), names)
+                for (journey, step), names in grouped.items()
+                if step == "-"
+            )
+        for journey, sk, names in keyed:
             ordered = sorted(names)
             items.append(
                 {
@@ -322,7 +346,7 @@ class EngineStore:
                         "TableName": self.table,
                         "Key": {
                             "pk": to_attr(keys.stats_pk(journey)),
-                            "sk": to_attr(keys.engine_counter_sk(step, shard)),
+                            "sk": to_attr(sk),
                         },
                         "UpdateExpression": "ADD "
                         + ", ".join(f"#n{i} :v{i}" for i in range(len(ordered))),
@@ -333,18 +357,25 @@ class EngineStore:
                     }
                 }
             )
-        for member, time, entry_id, kind, data in change.timeline:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": timeline_item(
-                            member, time, entry_id, kind, data, self.timeline_ttl_days
-                        ),
-                    }
-                }
-            )
+        items.extend(self._timeline_entry(entry) for entry in change.timeline)
         return items
+
+    def _segment_member(self, membership: SegmentMember, inside: bool) -> dict[str, Any]:
+        key = {
+            "pk": to_attr(keys.segment_pk(membership.segment_id)),
+            "sk": to_attr(keys.member_pk(membership.member_id)),
+        }
+        if not inside:
+            return {"Delete": {"TableName": self.table, "Key": key}}
+        item = {**key, "member_id": to_attr(membership.member_id)}
+        return {"Put": {"TableName": self.table, "Item": item}}
+
+    def _timeline_entry(self, entry: TimelineEntry) -> dict[str, Any]:
+        item = timeline_item(
+            entry.member_id, entry.time, entry.entry_id, entry.kind, entry.data,
+            self.timeline_ttl_days,
+        )  # fmt: skip
+        return {"Put": {"TableName": self.table, "Item": item}}
 
     def _put_enrolment(self, enrolment: Enrolment, expected: int | None) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -367,6 +398,30 @@ class EngineStore:
             put["ConditionExpression"] = "version = :v"
             put["ExpressionAttributeValues"] = {":v": to_attr(expected)}
         return {"Put": put}
+
+
+def _add_numbers(into: dict[str, float], values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name not in ("pk", "sk") and isinstance(value, int | float):
+            into[name] = into.get(name, 0) + value
+
+
+def _add_revenue(grouped: dict[tuple[str, str], dict[str, float]], change: Commit) -> None:
+    """The order total of a conversion, added with the `converted` counter it comes with
+    (the engine puts it on the enrolment): the journey's `revenue` (`revenue_holdout`
+    for the control group) and each split arm's `revenue-arm-<n>`."""
+    enrolment = change.enrolment
+    if enrolment is None or not enrolment.revenue:
+        return
+    journey = enrolment.journey
+    if not change.counters.get(StepCounter(journey, "-", "converted")):
+        return  # not the outcome that converted it
+    name = "revenue_holdout" if enrolment.holdout else "revenue"
+    overall = grouped.setdefault((journey, "-"), {})
+    overall[name] = overall.get(name, 0) + enrolment.revenue
+    for split_step, arm in enrolment.arms.items():
+        per_arm = grouped.setdefault((journey, split_step), {})
+        per_arm[f"revenue-arm-{arm}"] = per_arm.get(f"revenue-arm-{arm}", 0) + enrolment.revenue
 
 
 def _shard(key: str, shards: int) -> int:

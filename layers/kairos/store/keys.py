@@ -22,6 +22,7 @@ its access paths; keep both in step.
 | scheduler cursor  | CURSOR#scheduler                | CURSOR                      | first hour bucket not yet fully processed (engine) |
 | segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
 | step counters     | STATS#<journey_id>              | STEP#<step_id>[#e<shard>]   | entered, sent, delivered, ... (atomic ADD; engine shards) |
+| journey by hour   | STATS#<journey_id>              | HOUR#<yyyy-mm-ddThh>#e<shard> | journey counters and revenue per UTC hour (per-day series) |
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def segment_pk(segment_id: str) -> str:
     """Members currently in a segment (`SEGMENT#<id>` / `MEMBER#<member_id>`): what a
     schedule trigger enrols, read with one Query instead of a scan."""
     return f"SEGMENT#{segment_id}"
+
+
+def stats_hour_sk(hour_bucket: str, shard: int) -> str:
+    """Journey-level counters per UTC hour (`YYYY-MM-DDTHH`), so `kairos stats --from/--to`
+    reads a day series with one Query and sums hours into the brand's own days."""
+    return f"HOUR#{hour_bucket}#e{shard}"
 
 
 def engine_counter_sk(step_id: str, shard: int) -> str:

@@ -14,51 +14,34 @@ A tick at `now` (the scheduled event's time):
 4. The caller processes each timer and deletes it (`delete`); the cursor moves to now's
    hour only when every earlier bucket was emptied, so a failed timer is retried at the
    next tick and a missed tick is caught up, never skipped.
+
+Callers give and get typed timers (`Timer`, `DueTimer` in records.py); the items and
+transaction parts (`put_request`, `delete_request`, `directory_requests`) are for the
+engine store's transactions only.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from kairos.clock import iso, utc
+from kairos.clock import hour_bucket, iso, utc
 from kairos.store import keys
 from kairos.store.codec import from_item, to_attr, to_item
+from kairos.store.records import DueTimer, Timer
+
+__all__ = ["ENUMERATE_HOURS", "DueIndex", "DueTimer", "Timer", "hour_bucket"]
 
 ENUMERATE_HOURS = 2
 
 
-def hour_bucket(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%dT%H")
-
-
 def _bucket_time(bucket: str) -> datetime:
     return datetime.strptime(bucket + "+0000", "%Y-%m-%dT%H%z")
-
-
-@dataclass(frozen=True)
-class Timer:
-    timer_id: str
-    """Deterministic (e.g. enrolment + step + visit), so writing it twice is harmless."""
-    due_at: datetime
-    kind: str
-    """`step` (an enrolment's wait ends), `date` (a yearly date trigger), `schedule`
-    (a cron trigger), `send` (a send deferred past quiet hours) ..."""
-    member_id: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DueTimer:
-    timer: Timer
-    pk: str
-    sk: str
 
 
 class DueIndex:
@@ -70,13 +53,21 @@ class DueIndex:
     def _shard(self, timer_id: str) -> int:
         return int(hashlib.sha256(timer_id.encode()).hexdigest()[:8], 16) % self.shards
 
-    def item(self, timer: Timer) -> dict[str, Any]:
-        """The low-level item, for a caller that writes it inside its own transaction."""
-        bucket = hour_bucket(timer.due_at)
+    def locate(self, timer: Timer) -> DueTimer:
+        """Where this timer is (or will be) held: what `delete` and a commit's consumed
+        timer need, without reading it back."""
+        return DueTimer(
+            timer=timer,
+            pk=keys.due_pk(hour_bucket(timer.due_at), self._shard(timer.timer_id)),
+            sk=keys.due_sk(iso(timer.due_at), timer.timer_id),
+        )
+
+    def _item(self, timer: Timer) -> dict[str, Any]:
+        where = self.locate(timer)
         return to_item(
             {
-                "pk": keys.due_pk(bucket, self._shard(timer.timer_id)),
-                "sk": keys.due_sk(iso(timer.due_at), timer.timer_id),
+                "pk": where.pk,
+                "sk": where.sk,
                 "timer_id": timer.timer_id,
                 "due_at": utc(timer.due_at).isoformat(),
                 "kind": timer.kind,
@@ -85,7 +76,11 @@ class DueIndex:
             }
         )
 
-    def directory_updates(self, buckets: Iterable[str]) -> list[dict[str, Any]]:
+    def put_request(self, timer: Timer) -> dict[str, Any]:
+        """The Put of this timer, for the engine store's transaction."""
+        return {"Put": {"TableName": self.table, "Item": self._item(timer)}}
+
+    def directory_requests(self, buckets: Iterable[str]) -> list[dict[str, Any]]:
         """The Updates (ADD to each month's set of hour buckets) that go with timer items
         in these buckets: one per month, as a transaction may touch an item only once."""
         months: dict[str, set[str]] = {}
@@ -93,10 +88,12 @@ class DueIndex:
             months.setdefault(bucket[:7], set()).add(bucket)
         return [
             {
-                "TableName": self.table,
-                "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
-                "UpdateExpression": "ADD buckets :b",
-                "ExpressionAttributeValues": {":b": {"SS": sorted(members)}},
+                "Update": {
+                    "TableName": self.table,
+                    "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
+                    "UpdateExpression": "ADD buckets :b",
+                    "ExpressionAttributeValues": {":b": {"SS": sorted(members)}},
+                }
             }
             for month, members in sorted(months.items())
         ]
@@ -104,8 +101,8 @@ class DueIndex:
     def put(self, timer: Timer) -> None:
         self.client.transact_write_items(
             TransactItems=[
-                {"Put": {"TableName": self.table, "Item": self.item(timer)}},
-                *({"Update": u} for u in self.directory_updates([hour_bucket(timer.due_at)])),
+                self.put_request(timer),
+                *self.directory_requests([hour_bucket(timer.due_at)]),
             ]
         )
 
@@ -123,8 +120,8 @@ class DueIndex:
             raise
         return True
 
-    def delete_item(self, due: DueTimer) -> dict[str, Any]:
-        """The Delete for a caller's transaction (fails it if the timer is gone)."""
+    def delete_request(self, due: DueTimer) -> dict[str, Any]:
+        """The Delete for the engine store's transaction (fails it if the timer is gone)."""
         return {
             "Delete": {
                 "TableName": self.table,

@@ -1,0 +1,192 @@
+"""An engine outcome → one conditional commit, then its sends and member changes.
+
+The enrolment (conditional on its version, or on not existing), the timers it sets, the
+timer it consumed, its step counters and timeline entries go in one transaction. Sends,
+member changes and `enter`s run only after that transaction succeeded, so a lost race
+applies nothing. They also ride in that transaction as a guard timer two minutes out:
+deleted once they are all done, it replays them if one failed or the function died
+half-way — each is idempotent (delivery id, event id, enrolment key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from kairos.engine import steps
+from kairos.engine.compiled import CompiledJourney
+from kairos.engine.effects import Counter, Effect, EnterJourney, Exit, HeldOut, MemberChange, Send
+from kairos.engine.effects import Timer as Wake
+from kairos.engine.enrolment import Enrolment
+from kairos.engine.entry import entry_allowed
+from kairos.evaluator.context import ContextBuilder
+from kairos.evaluator.ports import ChangeSink, Commits, DueIndex, Enrolments, SendQueues
+from kairos.evaluator.timer_kinds import AfterCommit, effects_guard, step_timer
+from kairos.models.events import CanonicalEvent
+from kairos.models.member import Member
+from kairos.models.send_request import SendRequest
+from kairos.observability import logger
+from kairos.project import Project
+from kairos.store.records import Commit, DueTimer, StepCounter, TimelineEntry
+
+_EFFECTS: TypeAdapter[Effect] = TypeAdapter(Effect)
+
+
+class OutcomeWriter:
+    def __init__(
+        self,
+        project: Project,
+        store: Commits,
+        enrolments: Enrolments,
+        due: DueIndex,
+        contexts: ContextBuilder,
+        queues: SendQueues,
+        apply_change: ChangeSink,
+    ) -> None:
+        self.project = project
+        self.store = store
+        self.enrolments = enrolments
+        self.due = due
+        self.contexts = contexts
+        self.queues = queues
+        self.apply_change = apply_change
+
+    def start(
+        self,
+        journey: CompiledJourney,
+        member: Member,
+        trigger: Mapping[str, Any],
+        history: list[Enrolment],
+        now: datetime,
+        key: str | None = None,
+        extra: Commit | None = None,
+    ) -> bool:
+        """Enrol the member (entry rules already passed) and commit the first steps;
+        `extra` rides in the same transaction. False if another evaluation won."""
+        ctx = self.contexts.build(member, now, event=trigger)
+        outcome = steps.start(
+            journey, member.member_id, ctx, trigger, now, self.contexts.runtime,
+            entry_number=len(history) + 1, key=key,
+        )  # fmt: skip
+        return self.apply(outcome, member, now, new=True, extra=extra)
+
+    def apply(
+        self,
+        outcome: steps.Outcome,
+        member: Member,
+        now: datetime,
+        *,
+        new: bool = False,
+        consumed: DueTimer | None = None,
+        extra: Commit | None = None,
+    ) -> bool:
+        """Commit the outcome (with `extra` and the consumed timer), then run its effects.
+        False: someone else moved this enrolment (or took this timer) first."""
+        change = extra if extra is not None else Commit()
+        change.consumed = consumed or change.consumed
+        enrolment = outcome.enrolment
+        if outcome.changed:
+            change.enrolment = enrolment
+            change.expected_version = None if new else outcome.expected_version
+        after: list[AfterCommit] = []
+        for effect in outcome.effects:
+            if isinstance(effect, Wake):
+                change.timers.append(step_timer(effect, enrolment.journey))
+            elif isinstance(effect, Counter):
+                change.counters[StepCounter(effect.journey, effect.step or "-", effect.name)] += 1
+            elif isinstance(effect, Exit):
+                _record_exit(change, effect, enrolment)
+            elif isinstance(effect, HeldOut):
+                change.timeline.append(_held_out_entry(effect))
+            else:
+                after.append(effect)
+        guard = effects_guard(after, member.member_id, f"{enrolment.id}:{enrolment.version}", now)
+        if guard is not None:
+            # The effects ride in the same transaction as a timer two minutes out: if
+            # this function dies before they are all done, that timer replays them.
+            change.timers.append(guard)
+        if change.empty():
+            return True
+        if not self.store.commit(change):
+            # Someone else moved this enrolment (or took this timer) first: their outcome
+            # stands, ours is dropped with its effects.
+            logger.info("outcome superseded", extra={"enrolment_id": enrolment.id})
+            return False
+        if guard is not None and self.run_effects(after, member, now):
+            self.due.delete(self.due.locate(guard))
+        return True
+
+    def run_effects(self, effects: list[AfterCommit], member: Member, now: datetime) -> bool:
+        """Sends, member changes and `enter`s after their transaction committed. Each is
+        idempotent (delivery id, event id, enrolment key), so the guard timer may replay
+        them all; False if one failed (a throttled queue, a busy member)."""
+        for effect in effects:
+            try:
+                if isinstance(effect, Send):
+                    self.queues.send(effect.request, self._queue_for(effect.request), now)
+                elif isinstance(effect, MemberChange):
+                    identifiers = dict(member.identifiers)
+                    self.apply_change(
+                        CanonicalEvent.model_validate(effect.canonical(identifiers)), now
+                    )
+                else:
+                    self._enter(effect, member, now)
+            except Exception:
+                logger.exception(
+                    "effect failed; its guard timer will retry",
+                    extra={"member_id": member.member_id},
+                )
+                return False
+        return True
+
+    def on_effects_due(self, due: DueTimer, member: Member | None, now: datetime) -> None:
+        """A step's effects were not confirmed done: run them again (idempotently)."""
+        if member is None:
+            self.store.commit(Commit(consumed=due))
+            return
+        effects = [_EFFECTS.validate_python(e) for e in due.timer.payload["effects"]]
+        runnable = [e for e in effects if isinstance(e, AfterCommit)]
+        if self.run_effects(runnable, member, now):
+            self.store.commit(Commit(consumed=due))
+            return
+        again = effects_guard(runnable, member.member_id, f"{due.timer.payload['key']}:retry", now)
+        self.store.commit(Commit(consumed=due, timers=[again] if again else []))
+
+    def _queue_for(self, request: SendRequest) -> str:
+        if request.channel != "auto":
+            return request.channel
+        return self.project.settings.channel_priority[0]
+
+    def _enter(self, effect: EnterJourney, member: Member, now: datetime) -> None:
+        journey = self.project.journeys.get(effect.journey)
+        if journey is None:
+            return
+        trigger = {
+            **effect.trigger,
+            "data": {**dict(effect.trigger.get("data") or {}), "kairos_origin": effect.origin},
+        }
+        enrolments = self.enrolments.enrolments(member.member_id)
+        history = [e for e in enrolments if e.journey == journey.id]
+        ctx = self.contexts.build(member, now, event=trigger)
+        if entry_allowed(journey, ctx, history, now):
+            self.start(journey, member, trigger, history, now, key=effect.key)
+
+
+def _record_exit(change: Commit, effect: Exit, enrolment: Enrolment) -> None:
+    kind = "journey.converted" if effect.converted else "journey.exited"
+    if effect.converted and enrolment.holdout:
+        # The control group's conversions, for `kairos stats` holdout lift.
+        change.counters[StepCounter(effect.journey, "-", "converted_holdout")] += 1
+    data = {"journey": effect.journey, "enrolment_id": effect.enrolment_id, "reason": effect.reason}
+    change.timeline.append(
+        TimelineEntry(effect.member_id, effect.at, f"{effect.enrolment_id}.end", kind, data)
+    )
+
+
+def _held_out_entry(effect: HeldOut) -> TimelineEntry:
+    data = {"journey": effect.journey, "step": effect.step, "template": effect.template,
+            "delivery_id": effect.delivery_id}  # fmt: skip
+    return TimelineEntry(effect.member_id, effect.at, effect.delivery_id, "journey.held_out", data)

@@ -1,0 +1,169 @@
+"""The `kairos` command line for people: version, AWS configuration errors in one line,
+function logs kept out of the way, JSON on read commands, times in the brand's zone."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from kairos.observability import logger
+from kairos_dev.cli import main
+from kairos_dev.local.simulator import Simulation, load_events
+from kairos_dev.logs import function_logs
+from tests.e2e.journey_builder import BrandProject, at, follow, profile
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == "kairos 0.1.0"
+
+
+@pytest.fixture
+def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No AWS configuration at all, and a fresh boto3 default session."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name == "KAIROS_TABLE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({}, "no AWS region: set AWS_DEFAULT_REGION"),
+        ({"AWS_DEFAULT_REGION": "ap-northeast-1"}, "no AWS credentials: run `aws configure`"),
+        (
+            {
+                "AWS_DEFAULT_REGION": "ap-northeast-1",
+                "AWS_ACCESS_KEY_ID": "x",
+                "AWS_SECRET_ACCESS_KEY": "y",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            },
+            "cannot reach http://127.0.0.1:9",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats", "j", "--table", "t"],
+        ["members", "show", "m-1", "--table", "t"],
+        ["journeys", "show", "j", "--table", "t"],
+    ],
+)
+def test_aws_configuration_errors_are_one_line_with_the_fix(
+    no_aws: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    says: str,
+    command: list[str],
+) -> None:
+    for name, value in env.items():
+        no_aws.setenv(name, value)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert says in err
+    assert "Traceback" not in err
+
+
+def test_function_logs_go_to_a_file_and_verbose_shows_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    handler = next(h for h in logging.getLogger(logger.name).handlers)
+    before = getattr(handler, "stream", None)
+    with function_logs("demo") as path:
+        logger.warning("event applied", extra={"event_id": "e1"})
+    with function_logs("simulate", verbose=True):
+        logger.warning("timer processed")
+    assert path == Path(".kairos/logs/demo.jsonl")
+    line = json.loads(path.read_text(encoding="utf-8"))
+    assert (line["message"], line["event_id"]) == ("event applied", "e1")
+    captured = capsys.readouterr()
+    assert "event applied" not in captured.out + captured.err
+    assert "timer processed" in captured.err
+    assert "timer processed" in Path(".kairos/logs/simulate.jsonl").read_text(encoding="utf-8")
+    assert getattr(handler, "stream", None) is before  # put back afterwards
+
+
+def test_demo_ingest_prints_for_people(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    try:
+        assert main(["demo", str(EXAMPLES), "--ingest"]) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    out = capsys.readouterr().out
+    assert "POST /line/webhook → 200 5 applied" in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("{")]
+    assert "time (Asia/Taipei)" in out
+    logged = (tmp_path / ".kairos" / "logs" / "demo.jsonl").read_text(encoding="utf-8")
+    assert sum(1 for line in logged.splitlines() if '"event applied"' in line) >= 10
+
+
+def test_validate_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["validate", str(EXAMPLES), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["valid"] is True and "edm-resend" in answer["journeys"]
+    (tmp_path / "kairos.yaml").write_text("timezone: Mars/Olympus\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path), "--json"]) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["valid"] is False
+    assert answer["problems"][0]["file"] == "kairos.yaml"
+
+
+@pytest.fixture
+def member_table(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    project = BrandProject(tmp_path)
+    events = [follow("U1", "2026-03-01T10:00"), profile("U1", "2026-03-02T21:15", name="林小美")]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    saved = dict(os.environ)
+    loaded = load_events(path)
+    simulation = Simulation.start(str(project.root), loaded[0].time, backend="emulator")
+    try:
+        simulation.run(loaded, datetime.fromisoformat(at("2026-03-03T00:00")))
+        yield simulation.stack.tables["main"], str(project.root)
+    finally:
+        simulation.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_members_show_times_in_the_brand_time_zone(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, project = member_table
+    capsys.readouterr()
+    assert main(["members", "show", "--line", "U1", "--table", table, "--project", project]) == 0
+    out = capsys.readouterr().out
+    assert "time (Asia/Taipei)" in out
+    assert "UTC" not in out
+    # joined_at and last_interaction_at in one offset: Taipei wall clock
+    assert "2026-03-01 10:00:00" in out  # joined, and the follow on the timeline
+    assert "2026-03-02 21:15:00" in out  # last interaction, and the profile update
+    assert "+00:00" not in out and "+08:00" not in out
+
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["member"]["profile"]["name"] == "林小美"
