@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-STAGES = ("ingest", "sender", "evaluator")
+STAGES = ("ingest", "sender", "sender_emulator", "evaluator")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -33,8 +33,24 @@ def main(argv: list[str]) -> int:
     for stage, figures in results.items():
         for name, value in figures.items():
             print(f"{stage:<10} {name:<{width}} {value:,.3f}")
+    print()
+    for stage, figures in results.items():
+        try:
+            module = importlib.import_module(f"bench.{stage}")
+        except ModuleNotFoundError:
+            continue
+        for name, (op, bound) in getattr(module, "TARGETS", {}).items():
+            found = figures.get(name)
+            met = found is not None and _meets(found, op, bound)
+            print(f"target {stage}.{name} {op} {bound:g}: {found} {'met' if met else 'MISSED'}")
     print(f"\nwritten to {RESULTS}")
     return 0
+
+
+def _meets(value: float, op: str, bound: float) -> bool:
+    return {">=": value >= bound, "<=": value <= bound, "==": value == bound, "<": value < bound}[
+        op
+    ]
 
 
 if __name__ == "__main__":

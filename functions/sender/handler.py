@@ -21,9 +21,9 @@ from kairos.delivery.service import SendRecord
 from kairos.observability import logger, metrics, tracer
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@logger.inject_lambda_context  # type: ignore[untyped-decorator]
+@tracer.capture_lambda_handler  # type: ignore[untyped-decorator]
+@metrics.log_metrics  # type: ignore[untyped-decorator]
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context, wiring.services())
 

@@ -253,9 +253,9 @@ def busy(exc: ConcurrentUpdateError) -> Response[Any]:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)  # type: ignore[untyped-decorator]
+@tracer.capture_lambda_handler  # type: ignore[untyped-decorator]
+@metrics.log_metrics  # type: ignore[untyped-decorator]
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context, services())
 

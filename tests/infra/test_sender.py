@@ -7,7 +7,7 @@ from aws_cdk.assertions import Template
 
 from tests.infra.conftest import event_source_mappings, function_id, queue_ids, resources
 
-CONCURRENCY = {"line": 5, "email": 2, "sms": 2}
+CONCURRENCY = {"line": 10, "email": 2, "sms": 2}
 
 
 @pytest.mark.parametrize("channel", CONCURRENCY)
@@ -61,6 +61,15 @@ def test_each_queue_has_its_own_bounded_consumer(
     ]
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": concurrency}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Sized from the sender benchmark (docs/sender.md, "Sizing"): batches of 100 need
+    # a batching window (SQS refuses batches over 10 without one).
+    assert mapping["BatchSize"] == 100
+    assert mapping["MaximumBatchingWindowInSeconds"] == 1
+
+
+def test_the_sender_has_a_full_vcpu(template: Template) -> None:
+    sender = resources(template, "AWS::Lambda::Function")[function_id(template, "sender")]
+    assert sender["Properties"]["MemorySize"] == 1769  # Lambda's one-vCPU size
 
 
 def test_ses_engagement_events_go_to_eventbridge(template: Template) -> None:

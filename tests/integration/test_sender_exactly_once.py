@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from kairos.config import RuntimeConfig
+from kairos.store.claims import BatchedDynamoDBPersistenceLayer
 from kairos_dev.local.emulator import Emulator
 from kairos_dev.local.functions import LambdaContext
 from tests.integration.test_sender_harness import Rig, make_rig, request
@@ -93,6 +94,54 @@ def test_a_crash_between_the_send_and_the_idempotency_record_is_caught_by_the_re
     record = rig.delivery(send)
     assert record["status"] == "sent"
     assert record["provider_message_id"] == rig.line.requests[0].request_id
+
+
+class DiesBeforeTheBatchRecord(BatchedDynamoDBPersistenceLayer):
+    """The same crash with the batched records the sender uses in production."""
+
+    def save_success_many(self, completed: Any) -> None:
+        raise RuntimeError("killed")
+
+
+def test_a_crash_before_a_batch_of_records_is_saved_is_caught_by_the_retry_keys(rig: Rig) -> None:  # fmt: skip
+    # Given a batch of pushes that reached LINE, after which the function died before
+    # saving any of their results
+    for n in (1, 2, 3):
+        rig.member(f"m{n}", line_user_id=f"U{n}", name=f"N{n}")
+    sends = [request(f"m{n}") for n in (1, 2, 3)]
+    rig.enqueue(*sends)
+    event = receive_event(rig)
+    table = RuntimeConfig.from_env().idempotency_table
+    rig.use(persistence=DiesBeforeTheBatchRecord(table_name=table))
+    rig.invoke(event, DyingContext(function_name="kairos-sender"))
+    assert len(rig.line.messages) == 3
+    # When the messages come back to a sender that lives
+    rig.use()
+    response = rig.invoke(event)
+    # Then LINE recognised every retry key and sent nothing twice; all are recorded sent
+    assert response == {"batchItemFailures": []}
+    assert len(rig.line.messages) == 3
+    assert rig.line.refused[409] == 3
+    assert [rig.delivery(s)["status"] for s in sends] == ["sent"] * 3
+
+
+def test_a_batch_claimed_elsewhere_sends_nothing_and_comes_back(rig: Rig) -> None:
+    # Given two deliveries another invocation is sending right now (claims in progress)
+    rig.member("m1", line_user_id="U1")
+    rig.member("m2", line_user_id="U2")
+    sends = [request("m1"), request("m2")]
+    rig.enqueue(*sends)
+    event = receive_event(rig)
+    table = RuntimeConfig.from_env().idempotency_table
+    rig.use(persistence=DiesBeforeTheBatchRecord(table_name=table))
+    rig.invoke(event)  # leaves both claims in progress for the Lambda's remaining time
+    sent = len(rig.line.messages)
+    # When the batch is handed over again meanwhile
+    rig.use()
+    response = rig.invoke(event)
+    # Then nothing is sent again and both records go back to the queue
+    assert len(rig.line.messages) == sent == 2
+    assert len(response["batchItemFailures"]) == 2
 
 
 def test_a_timeout_after_line_accepted_is_retried_and_recorded_once(rig: Rig) -> None:

@@ -81,6 +81,8 @@ class FakeLine:
     token: str
     rates: dict[Endpoint, float | None]
     monthly_limit: int | None = None
+    latency: float = 0.0
+    """Seconds every answer waits (LINE's API answers in tens of milliseconds)."""
     server: ThreadingHTTPServer | None = None
     messages: list[Delivered] = field(default_factory=list)
     requests: list[Accepted] = field(default_factory=list)
@@ -231,7 +233,7 @@ class FakeLine:
                         Delivered(to, message, endpoint, now, request_id, retry_key, message_id)
                     )
         answer: dict[str, Any] = {"sentMessages": sent} if endpoint == "push" else {}
-        delay = fault.delay if fault is not None else 0.0
+        delay = fault.delay if fault is not None else self.latency
         return 200, out_headers, answer, delay
 
     def _take_fault(self, endpoint: Endpoint) -> Fault | None:
@@ -318,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
     fake: FakeLine
 
 
@@ -328,13 +330,18 @@ def start_fake_line(
     multicast_rate: float | None = None,
     monthly_limit: int | None = None,
     port: int = 0,
+    latency: float = 0.0,
 ) -> FakeLine:
     """Serve a fake LINE API on 127.0.0.1 (`port=0`: a free one) in a daemon thread.
 
     `rate` limits push requests per second, `multicast_rate` multicast requests (None:
-    unlimited); `monthly_limit` is the month's message allowance."""
+    unlimited); `monthly_limit` is the month's message allowance; `latency` delays every
+    accepted request's answer (after it was counted and sent)."""
     fake = FakeLine(
-        token=token, rates={"push": rate, "multicast": multicast_rate}, monthly_limit=monthly_limit
+        token=token,
+        rates={"push": rate, "multicast": multicast_rate},
+        monthly_limit=monthly_limit,
+        latency=latency,
     )
     server = _Server(("127.0.0.1", port), _Handler)
     server.fake = fake

@@ -64,7 +64,11 @@ class LambdaContext:
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 
-WIRING = {"webhook": "kairos.ingest.wiring", "sender": "kairos.delivery.wiring"}
+WIRING = {
+    "webhook": "kairos.ingest.wiring",
+    "evaluator": "kairos.evaluator.wiring",
+    "sender": "kairos.delivery.wiring",
+}
 """Each function's wiring module: `build(config, aws)` makes the services its `handle`
 takes. Functions not listed still wire themselves from the environment."""
 

@@ -152,7 +152,7 @@ class Simulation:
     # ---- set-up ---------------------------------------------------------------------
 
     @classmethod
-    def start(cls, project_dir: str, start: datetime, backend: str = "emulator") -> Simulation:
+    def start(cls, project_dir: str, start: datetime, backend: str = "memory") -> Simulation:
         clock = FixedClock(start)
         aws_backend = start_backend(backend, clock)
         # The emulator's state is process-wide: a unique prefix keeps runs apart.
@@ -370,7 +370,7 @@ def simulate(
     events_file: Path,
     until: datetime,
     members_file: Path | None = None,
-    backend: str = "emulator",
+    backend: str = "memory",
 ) -> list[Delivery]:
     events, start = load_inputs(events_file, until, members_file)
     simulation = Simulation.start(project_dir, start, backend)

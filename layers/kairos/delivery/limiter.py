@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,9 +66,25 @@ class RateLimiter:
     pools: dict[str, _Pool] = field(default_factory=dict)
     draws: int = 0
     """Counter requests made (for benchmarks)."""
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def grant(self, endpoint: str, rate: float, want: int) -> int:
+        """Take as many sends of `endpoint` as this second allows, at least one and at
+        most `want` (waiting for the next window like `acquire`): what may go out now,
+        concurrently."""
+        with self._lock:
+            self.acquire(endpoint, rate, want)
+            pool = self.pools[endpoint]
+            extra = max(0, min(pool.tokens, want - 1))
+            pool.tokens -= extra
+            return 1 + extra
 
     def acquire(self, endpoint: str, rate: float, want: int = 1) -> None:
         """Take one send of `endpoint`; `want` is how many this batch still needs (≥ 1)."""
+        with self._lock:
+            self._acquire(endpoint, rate, want)
+
+    def _acquire(self, endpoint: str, rate: float, want: int) -> None:
         limit = max(1, math.floor(rate))
         pool = self.pools.setdefault(endpoint, _Pool())
         deadline = self.clock() + self.max_wait

@@ -6,14 +6,15 @@ template) into groups of at most `MULTICAST_MAX`; groups smaller than `min_size`
 pushes. A group is sent once, on the turn of its first member's record:
 
 1. one token of the `line.multicast` rate (a full second → every member retries later),
-2. each member claimed (ports.DeliveryClaims, the records the single delivery's
-   idempotency uses): a member already done gets its earlier outcome and is left out,
+2. the members claimed together (ports.DeliveryClaims.claim_many, the records the
+   single deliveries use): a member already done gets its earlier outcome and is left out,
    one claimed elsewhere retries later,
 3. the frequency cap for each claimed member (capped ones are completed `capped`),
 4. one multicast with `X-Line-Retry-Key` from the sorted delivery ids, then each
    member's outcome completes its claim. LINE's monthly limit releases the claims and
    the members are delivered one by one (their next channel); a refusal fails them; a
-   throttle or 5xx releases the claims and they retry later.
+   throttle or 5xx releases the claims and they retry later. The claims are completed
+   together (batched writes).
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ class Multicaster:
             result.errors = {p.request.delivery_id: exc for p in plans}
             return result
         claimed: list[Plan] = []
-        for plan in plans:
-            claim = self.claims.claim(plan.request)
+        claims = self.claims.claim_many([p.request for p in plans])
+        for plan, claim in zip(plans, claims, strict=True):
             if isinstance(claim, Claimed):
                 claimed.append(plan)
             elif isinstance(claim, Done):
@@ -102,6 +103,7 @@ class Multicaster:
             elif isinstance(claim, Busy):
                 result.errors[plan.request.delivery_id] = claim.retry
         recipients: list[Plan] = []
+        capped: list[tuple[Plan, Outcome]] = []
         for plan in claimed:
             try:
                 within = self.planner.within_cap(plan)
@@ -112,8 +114,8 @@ class Multicaster:
             if within:
                 recipients.append(plan)
             else:
-                capped = recording.outcome(plan, "capped", reason="frequency cap")
-                self._complete(plan, capped, result, results)
+                capped.append((plan, recording.outcome(plan, "capped", reason="frequency cap")))
+        self._complete(capped, result, results)
         if recipients:
             self._multicast(recipients, allowance, result, results)
         return result
@@ -138,9 +140,11 @@ class Multicaster:
                 result.individually.add(plan.request.delivery_id)
             return
         except Rejected as exc:
-            for plan in recipients:
-                failed = recording.outcome(plan, "failed", channel="line", reason=exc.reason)
-                self._complete(plan, failed, result, results)
+            failed = [
+                (plan, recording.outcome(plan, "failed", channel="line", reason=exc.reason))
+                for plan in recipients
+            ]
+            self._complete(failed, result, results)
             return
         except RetryLater as exc:
             for plan in recipients:
@@ -151,16 +155,16 @@ class Multicaster:
             for plan in recipients:
                 self.claims.release(plan.request, exc)
             raise
-        for plan in recipients:
-            outcome = recording.sent(plan, "line", content, sent, "multicast")
-            self._complete(plan, outcome, result, results)
+        outcomes = [(p, recording.sent(p, "line", content, sent, "multicast")) for p in recipients]
+        self._complete(outcomes, result, results)
 
     def _complete(
-        self, plan: Plan, outcome: Outcome, result: GroupResult, results: Results
+        self, outcomes: list[tuple[Plan, Outcome]], result: GroupResult, results: Results
     ) -> None:
-        self.claims.complete(plan.request, outcome)
-        results.decided(outcome)
-        result.outcomes[outcome.delivery_id] = outcome
+        self.claims.complete_many([(plan.request, outcome) for plan, outcome in outcomes])
+        for _, outcome in outcomes:
+            results.decided(outcome)
+            result.outcomes[outcome.delivery_id] = outcome
 
 
 class Multicasts:

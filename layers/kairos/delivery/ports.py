@@ -14,7 +14,7 @@ never a DynamoDB item, a boto3 client or a queue URL format.
 | `RateCounters`     | `store.limits.LimitStore`                        | limiter            |
 | `MonthlyQuota`     | `store.limits.LimitStore`                        | planning, recording|
 | `Redelivery`       | `store.redelivery.QueueRedelivery`               | service            |
-| `DeliveryClaims`   | `delivery.idempotency.PersistenceClaims`         | multicast          |
+| `DeliveryClaims`   | `delivery.idempotency.PersistenceClaims`         | pushing, multicast |
 """
 
 from __future__ import annotations
@@ -115,7 +115,14 @@ class DeliveryClaims(Protocol):
 
     def claim(self, request: SendRequest) -> Claim: ...
 
+    def claim_many(self, requests: Sequence[SendRequest]) -> list[Claim]:
+        """The claims of many deliveries at once (in order), in as few requests as the
+        store allows; each is still its own claim."""
+        ...
+
     def complete(self, request: SendRequest, outcome: Outcome) -> None: ...
+
+    def complete_many(self, completed: Sequence[tuple[SendRequest, Outcome]]) -> None: ...
 
     def release(self, request: SendRequest, error: Exception) -> None:
         """Give the claim up (nothing was sent): a retry may claim it again."""

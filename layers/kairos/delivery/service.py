@@ -3,14 +3,15 @@
 `Sender.batch(event, context)` opens a batch: planning.py plans every request (members
 and frequency windows in one read, routes, the LINE allowance, content) and
 multicast.py groups identical LINE messages. The handler's `BatchProcessor` then calls
-`Batch.deliver(record)` once per record:
+`Batch.deliver(record)` once per record; the first call sends the whole batch's single
+deliveries (pushing.py: claimed together on the idempotency records keyed on
+`delivery_id`, sent concurrently within the limiter's grant, completed together), and
+every call answers its record:
 
 1. not due yet → a `deferred` timeline entry, and the message waits on the queue;
 2. in a multicast group → the group's outcome (the group is sent on its first turn);
-3. otherwise a token of the shared rate limiter is drawn *before* the claim (a
-   throttled message costs no idempotency write), then `deliver_one` runs under
-   Powertools idempotency keyed on `delivery_id` (idempotency.py): a redelivered message
-   gets the first attempt's outcome back instead of sending again.
+3. otherwise its outcome from the batch's pushes: a redelivered message gets the first
+   attempt's outcome back instead of sending again.
 
 `RetryLater` from any step gives the message back to its queue with backoff (the
 visibility change through ports.Redelivery) and reports the record failed, so SQS keeps
@@ -33,24 +34,21 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-)
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json, ValidationError
 
 from kairos.clock import Clock, utc
-from kairos.delivery import idempotency, multicast, recording
+from kairos.delivery import multicast, recording
 from kairos.delivery.backoff import retry_delay
-from kairos.delivery.limiter import RateLimiter, endpoint_of, endpoint_rate
+from kairos.delivery.limiter import RateLimiter
 from kairos.delivery.model import Outcome, RetryLater
 from kairos.delivery.multicast import Multicaster, Multicasts
 from kairos.delivery.planning import BatchPlan, Plan, Planner
 from kairos.delivery.ports import Redelivery
+from kairos.delivery.pushing import Answer, Pusher
 from kairos.delivery.recording import Recorder, Results
-from kairos.delivery.sending import Dispatcher
 from kairos.models.send_request import SendRequest
 from kairos.observability import logger, metrics
 
@@ -73,14 +71,6 @@ def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
     return parsed
 
 
-def deliver_one(*, request: SendRequest, plan: Plan, batch: Batch) -> Outcome:
-    """Decide and send one delivery: the plain function `Sender` wraps with Powertools'
-    `idempotent_function` on `request`. A redelivery gets the stored outcome back and
-    never comes here; `plan` and `batch` ride along as keyword arguments."""
-    batch.results.deciding(request.delivery_id)
-    return batch.sender.dispatcher.send(plan, line=batch.line, limiter=batch.limiter)
-
-
 class Sender:
     """Long-lived (one per Lambda container); `batch`/`begin` make the per-batch state."""
 
@@ -88,7 +78,7 @@ class Sender:
         self,
         *,
         planner: Planner,
-        dispatcher: Dispatcher,
+        pusher: Pusher,
         multicaster: Multicaster | None,
         recorder: Recorder,
         redelivery: Redelivery,
@@ -99,7 +89,7 @@ class Sender:
         multicast_min: int = 2,
     ) -> None:
         self.planner = planner
-        self.dispatcher = dispatcher
+        self.pusher = pusher
         self.multicaster = multicaster
         self.recorder = recorder
         self.redelivery = redelivery
@@ -108,7 +98,6 @@ class Sender:
         self.new_limiter = limiter
         self.clock = clock
         self.multicast_min = multicast_min
-        self.deliver_once = idempotency.once(deliver_one, persistence, config)
 
     @contextmanager
     def batch(self, event: Mapping[str, Any], context: LambdaContext) -> Iterator[Batch]:
@@ -156,12 +145,8 @@ class Batch:
             limiter=self.limiter,
             results=self.results,
         )
-        self.remaining: Counter[str] = Counter()
-        """Sends still to make per endpoint: what a limiter draw asks for."""
-        for plan in self.plans.values():
-            first = plan.first
-            if first is not None and plan.content is not None:
-                self.remaining[endpoint_of(first[0], plan.group is not None)] += 1
+        self.answers: dict[str, Answer] | None = None
+        """The single deliveries' outcomes (or errors), once sent."""
 
     def deliver(self, record: SendRecord) -> str:
         """The record handler: the delivery's status, or RetryLater after the message
@@ -206,19 +191,22 @@ class Batch:
         grouped = self.multicasts.deliver(plan)
         if grouped is not None:
             return grouped
-        first = plan.first
-        if first is not None and plan.content is not None:
-            endpoint = endpoint_of(first[0])
-            rate = endpoint_rate(self.sender.planner.settings.channels, endpoint)
-            # Before the claim: a throttled message costs no idempotency write.
-            self.limiter.acquire(endpoint, rate, max(1, self.remaining[endpoint]))
-            self.remaining[endpoint] -= 1
-        try:
-            outcome = self.sender.deliver_once(request=request, plan=plan, batch=self)
-        except IdempotencyAlreadyInProgressError as exc:
-            raise RetryLater("delivery in progress elsewhere", delay=5.0) from exc
-        self.results.keep(outcome)
-        return outcome
+        if self.answers is None:
+            self.answers = self._push(
+                [p for p in self.plans.values() if not p.too_early and p.group is None]
+            )
+        answer = self.answers.get(request.delivery_id)
+        if answer is None:  # planned late, or left a multicast group
+            answer = self._push([plan])[request.delivery_id]
+            self.answers[request.delivery_id] = answer
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def _push(self, plans: list[Plan]) -> dict[str, Answer]:
+        return self.sender.pusher.run(
+            plans, line=self.line, limiter=self.limiter, results=self.results
+        )
 
     def finish(self) -> Counter[str]:
         """Write the results; returns `<status>` and `<status>.<channel>` counts (metrics)."""

@@ -21,10 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from kairos.aws import AwsClients, Boto3Clients
@@ -40,6 +37,7 @@ from kairos.delivery.limiter import RateLimiter
 from kairos.delivery.multicast import Multicaster
 from kairos.delivery.planning import Planner
 from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery
+from kairos.delivery.pushing import Pusher
 from kairos.delivery.recording import Recorder
 from kairos.delivery.sending import Dispatcher
 from kairos.delivery.service import Sender
@@ -47,6 +45,7 @@ from kairos.delivery.tracking import Tracker
 from kairos.models.settings import Settings
 from kairos.models.template import Template
 from kairos.secrets import SecretStore
+from kairos.store.claims import BatchedDynamoDBPersistenceLayer
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
 from kairos.store.redelivery import QueueRedelivery
@@ -81,10 +80,12 @@ def assemble(
     idempotency: IdempotencyConfig | None = None,
     limiter: Callable[[], RateLimiter] | None = None,
     multicast_min: int = 2,
+    concurrency: int = 16,
 ) -> SenderServices:
     """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
     default draws on `limits` with the wall clock); `multicast_min` is the smallest group
-    of identical LINE messages sent as a multicast."""
+    of identical LINE messages sent as a multicast; `concurrency` the sends one invocation
+    has in flight at once."""
     config = idempotency or idempotency_config()
     planner = Planner(
         settings=settings,
@@ -94,16 +95,19 @@ def assemble(
         quota=limits,
         tracker=tracker,
     )
+    claims = PersistenceClaims(persistence, config)
     multicaster = (
-        Multicaster(
-            planner=planner, line=channels.line, claims=PersistenceClaims(persistence, config)
-        )
+        Multicaster(planner=planner, line=channels.line, claims=claims)
         if channels.line is not None
         else None
     )
     sender = Sender(
         planner=planner,
-        dispatcher=Dispatcher(planner=planner, channels=channels),
+        pusher=Pusher(
+            dispatcher=Dispatcher(planner=planner, channels=channels),
+            claims=claims,
+            concurrency=concurrency,
+        ),
         multicaster=multicaster,
         recorder=Recorder(log=deliveries, counters=deliveries),
         redelivery=redelivery,
@@ -125,6 +129,7 @@ def build(
     templates: Mapping[str, Template] | None = None,
     persistence: BasePersistenceLayer | None = None,
     multicast_min: int = 2,
+    concurrency: int = 16,
 ) -> SenderServices:
     """The sender on the resources `config` names, through `aws`'s clients (boto3 in
     Lambda and on the emulator, the memory backend's in a simulation). Settings and
@@ -141,6 +146,8 @@ def build(
         line=LineChannel(
             config.line_api_endpoint,
             token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
+            # One kept-alive connection per send in flight: none opened per message.
+            pool_size=concurrency,
         ),
         email=EmailChannel(
             providers.client("sesv2"),
@@ -159,13 +166,16 @@ def build(
         limits=LimitStore(config.table, dynamodb),
         redelivery=QueueRedelivery(aws),
         persistence=persistence
-        or DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=dynamodb),
+        or BatchedDynamoDBPersistenceLayer(
+            table_name=config.idempotency_table, boto3_client=dynamodb
+        ),
         channels=channels,
         tracker=Tracker(
             secrets.tracking_key(config.tracking_secret_name), config.tracking_base_url
         ),
         clock=clock,
         multicast_min=multicast_min,
+        concurrency=concurrency,
     )
 
 

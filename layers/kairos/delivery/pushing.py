@@ -1,0 +1,131 @@
+"""Pushing: a batch's single deliveries (everything not in a multicast group) claimed
+together, sent concurrently within the shared limiter's grant, completed together.
+
+1. **Claim** every delivery at once (ports.DeliveryClaims.claim_many: one DynamoDB
+   transaction per 100 on the production store). A delivery an earlier attempt finished
+   gets that outcome back and sends nothing; one claimed elsewhere retries later.
+2. **Send** per endpoint (`line.push`, `email`, `sms`): draw what this second allows
+   from the shared limiter (`RateLimiter.grant`, at most what is left to send), send
+   that many at once on a small thread pool (a LINE push spends ~40 ms waiting on the
+   network, so one after another would cap an invocation at ~25/s), repeat. A throttle
+   past the limiter's wait returns the rest to the queue. Each delivery is
+   `Dispatcher.send`: the cap, fallbacks and provider answers as before.
+3. **Complete** the claims of every decided delivery at once (`complete_many`: batched
+   writes). A delivery that raised has its claim released, so the retry may send. If
+   completing fails (the function dies), nothing is recorded and the claims stay in
+   progress until their expiry: the retry sends again with the same LINE retry key,
+   which LINE answers 409 — the guarantee of the single idempotent delivery.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from kairos.delivery.limiter import RateLimiter, endpoint_of, endpoint_rate
+from kairos.delivery.model import Outcome, RetryLater
+from kairos.delivery.planning import Plan
+from kairos.delivery.ports import Busy, Claimed, DeliveryClaims, Done
+from kairos.delivery.quota import LineAllowance
+from kairos.delivery.recording import Results
+from kairos.delivery.sending import Dispatcher
+
+SEND_CONCURRENCY = 32
+"""Sends one invocation has in flight at once (infra/constructs/sender.py sizes the
+function for it)."""
+
+Answer = Outcome | Exception
+"""A delivery's outcome, or the error its record fails with (RetryLater: back to the
+queue with backoff)."""
+
+
+@dataclass
+class Pusher:
+    """Long-lived (one per container): the dispatcher, the claims and the thread pool."""
+
+    dispatcher: Dispatcher
+    claims: DeliveryClaims
+    concurrency: int = SEND_CONCURRENCY
+    """Sends in flight at once per invocation (bounded by the limiter's grant too)."""
+
+    def __post_init__(self) -> None:
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="kairos-send")
+
+    def run(
+        self,
+        plans: list[Plan],
+        *,
+        line: LineAllowance,
+        limiter: RateLimiter,
+        results: Results,
+    ) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
+        claimed: list[Plan] = []
+        for plan, claim in zip(
+            plans, self.claims.claim_many([p.request for p in plans]), strict=True
+        ):
+            delivery_id = plan.request.delivery_id
+            if isinstance(claim, Claimed):
+                claimed.append(plan)
+            elif isinstance(claim, Done):
+                results.replayed(claim.outcome)
+                answers[delivery_id] = claim.outcome
+            elif isinstance(claim, Busy):
+                answers[delivery_id] = claim.retry
+        decided: list[tuple[Plan, Outcome]] = []
+        for endpoint, queue in self._by_endpoint(claimed).items():
+            while queue:
+                if endpoint is None:  # decided without sending on the first channel
+                    chunk, queue = queue, []
+                else:
+                    rate = endpoint_rate(self.dispatcher.planner.settings.channels, endpoint)
+                    try:
+                        granted = limiter.grant(endpoint, rate, len(queue))
+                    except RetryLater as exc:
+                        for plan in queue:
+                            self._failed(plan, exc, answers)
+                        break
+                    chunk, queue = queue[:granted], queue[granted:]
+                for plan, answer in zip(chunk, self._send(chunk, line, limiter), strict=True):
+                    if isinstance(answer, Outcome):
+                        decided.append((plan, answer))
+                    else:
+                        self._failed(plan, answer, answers)
+        try:
+            self.claims.complete_many([(p.request, o) for p, o in decided])
+        except Exception as exc:
+            # As if the function died here: nothing recorded, claims left to expire.
+            for plan, _ in decided:
+                answers[plan.request.delivery_id] = exc
+            return answers
+        for plan, outcome in decided:
+            results.decided(outcome)
+            answers[plan.request.delivery_id] = outcome
+        return answers
+
+    @staticmethod
+    def _by_endpoint(plans: list[Plan]) -> dict[str | None, list[Plan]]:
+        """The endpoint whose token each send needs first (None: no send on it)."""
+        queues: dict[str | None, list[Plan]] = defaultdict(list)
+        for plan in plans:
+            first = plan.first
+            usable = first is not None and plan.content is not None
+            queues[endpoint_of(first[0]) if first is not None and usable else None].append(plan)
+        return queues
+
+    def _send(self, chunk: list[Plan], line: LineAllowance, limiter: RateLimiter) -> list[Answer]:
+        def attempt(plan: Plan) -> Answer:
+            try:
+                return self.dispatcher.send(plan, line=line, limiter=limiter)
+            except Exception as exc:  # RetryLater, or a fault the record reports
+                return exc
+
+        if len(chunk) == 1:
+            return [attempt(chunk[0])]
+        return list(self._pool.map(attempt, chunk))
+
+    def _failed(self, plan: Plan, error: Exception, answers: dict[str, Answer]) -> None:
+        """Nothing was sent (or the provider refused for now): free the claim."""
+        self.claims.release(plan.request, error)
+        answers[plan.request.delivery_id] = error

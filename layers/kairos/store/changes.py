@@ -1,0 +1,45 @@
+"""The table's change stream, read as member changes: the DynamoDB adapter of the
+evaluator's change source. A stream record's images become domain members here, so no
+raw item reaches the evaluator.
+
+Only profile records that carry a new applied event are changes (each profile write
+carries `last_event`, so one record is one applied event); deletions and rewrites
+without a new event are not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kairos.clock import from_epoch_ms
+from kairos.models.member import Member
+from kairos.store.codec import from_item
+from kairos.store.members import member_from_item
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    after: Member
+    before: Member | None
+    event: dict[str, Any]
+    """The canonical event that was applied (as stored with the profile)."""
+    at: datetime
+    """When the change was committed: the evaluator's "now" for it."""
+
+
+def member_change(record: dict[str, Any]) -> MemberChange | None:
+    """The member change a stream record (Lambda's `dynamodb` part) stands for, if any."""
+    new_image = record.get("NewImage")
+    if not new_image:
+        return None  # a deleted profile: nothing to evaluate
+    old_image = record.get("OldImage")
+    if old_image and old_image.get("last_event_id") == new_image.get("last_event_id"):
+        return None  # rewritten without a new event
+    return MemberChange(
+        after=member_from_item(new_image),
+        before=member_from_item(old_image) if old_image else None,
+        event=from_item(new_image).get("last_event") or {},
+        at=from_epoch_ms(float(record["ApproximateCreationDateTime"]) * 1000),
+    )
