@@ -16,6 +16,7 @@ from infra.constructs.engagement import EmailEngagement
 from infra.constructs.evaluator import Evaluator
 from infra.constructs.function import ARCHITECTURE, RUNTIME, FunctionDefaults
 from infra.constructs.ingest import Ingest
+from infra.constructs.keys import GeneratedKeys
 from infra.constructs.observability import AlarmTopic, Dashboard
 from infra.constructs.sender import Sender
 from infra.constructs.storage import Storage
@@ -61,6 +62,12 @@ class KairosStack(Stack):
         webhook_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "WebhookSecret", config.webhook_secret_name
         )
+        keys = GeneratedKeys(
+            self,
+            "Keys",
+            tracking_secret_name=config.tracking_secret_name,
+            member_id_secret_name=config.member_id_secret_name,
+        )
 
         ingest = Ingest(
             self,
@@ -72,6 +79,8 @@ class KairosStack(Stack):
             table=storage.main,
             line_secret=line_secret,
             webhook_secret=webhook_secret,
+            tracking_secret=keys.tracking,
+            member_id_secret=keys.member_ids,
             event_ttl_days=config.event_ttl_days,
         )
         sender = Sender(
@@ -83,7 +92,7 @@ class KairosStack(Stack):
             table=storage.main,
             idempotency_table=storage.idempotency,
             line_secret=line_secret,
-            webhook_secret=webhook_secret,
+            tracking_secret=keys.tracking,
             email_identity=email_identity,
             tracking_base_url=f"{ingest.url}t/",
         )
@@ -101,6 +110,7 @@ class KairosStack(Stack):
             defaults=defaults,
             table=storage.main,
             queues=dict(sender.queues),
+            member_id_secret=keys.member_ids,
         )
         Dashboard(
             self,

@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
-from kairos.delivery.tracking import BadToken, Link, read_token
+from kairos.delivery.tracking import BadToken, ExpiredToken, Link, read_token
 from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
@@ -51,7 +51,14 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
     """Apply validated events; `namespace` prefixes dedupe keys ("" when the parser
     already namespaced the ids: `line:`, `shopify:`, `shop:`)."""
     now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
-    results = ingest(events, wired().members, now, wired().settings.zone, namespace)
+    results = ingest(
+        events,
+        wired().members,
+        now,
+        wired().settings.zone,
+        namespace,
+        member_id_key=wired().member_id_key(),
+    )
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     return {
@@ -105,59 +112,107 @@ def events() -> dict[str, Any]:
     return apply(shop.parse_canonical_events(body), namespace="kairos")
 
 
-def _tracked(token: str, kind: str) -> tuple[Link, CanonicalEvent] | None:
-    """The link a token stands for and the event it means, or None for a bad token."""
-    keys = wired().secrets.webhook(wired().config.webhook_secret_name)
-    key = (keys.get("tracking_key") or keys["hmac_key"]).encode()
+def _link_page(status: int, title: str, body: str) -> Response[str]:
+    """A small bilingual page; never cached, and the token never leaves as a referrer."""
+    page = (
+        f'<!doctype html><html lang="zh-Hant"><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><body>{body}</body></html>"
+    )
+    return Response(
+        status_code=status,
+        content_type="text/html; charset=utf-8",
+        body=page,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+UNKNOWN_LINK = (404, "連結無效 Unknown link", "<p>此連結無效。This link is not valid.</p>")
+EXPIRED_LINK = (410, "連結已過期 Link expired", "<p>此連結已過期。This link has expired.</p>")
+
+
+def _link(token: str, kind: str) -> Link | Response[str]:
+    """The link a token stands for, or the page that says why not: 404 for a token we
+    did not issue with the tracking key (forged, signed with another key, a target that
+    is not http(s), an unknown channel, the wrong kind), 410 for an expired one."""
+    now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
     try:
-        link = read_token(key, token)
+        link = read_token(wired().tracking_key(), token, now)
+    except ExpiredToken:
+        return _link_page(*EXPIRED_LINK)
     except BadToken:
-        return None
+        return _link_page(*UNKNOWN_LINK)
+    if link.kind != kind:
+        return _link_page(*UNKNOWN_LINK)
+    return link
+
+
+def _link_event(link: Link) -> CanonicalEvent | None:
+    """The event a used link means, for its member; None when the member is gone."""
     member = wired().members.get(link.member_id)
-    if link.kind != kind or member is None or not member.identifiers:
+    if member is None or not member.identifiers:
         return None
     now_ms = app.current_event.request_context.request_time_epoch
-    if kind == "t":
+    if link.kind == "t":
         event_type, data = "message.clicked", {"delivery_id": link.delivery_id, "url": link.url}
     else:
         event_type, data = "unsubscribed", {"delivery_id": link.delivery_id, "channel": link.url}
-    event = CanonicalEvent(
+    return CanonicalEvent(
         id=f"{event_type}-{link.delivery_id}-{now_ms}",
         type=event_type,
         time=from_epoch_ms(now_ms),
         member=MemberRef.model_validate(member.identifiers),
         data=data,
     )
-    return link, event
 
 
 def click(token: str) -> Response[str]:
-    """A tracked link: record `message.clicked`, then send the member on (302)."""
-    tracked = _tracked(token, "t")
-    if tracked is None:
-        return Response(status_code=404, content_type="text/plain", body="unknown link")
-    link, event = tracked
+    """A tracked link: record `message.clicked`, then send the member on (302) to the
+    http(s) target signed when the message was rendered."""
+    link = _link(token, "t")
+    if isinstance(link, Response):
+        return link
+    event = _link_event(link)
+    if event is None:
+        return _link_page(*UNKNOWN_LINK)
     apply([event], namespace="link")
     return Response(
         status_code=302, content_type="text/plain", body="", headers={"Location": link.url}
     )
 
 
-UNSUBSCRIBED_PAGE = (
-    '<!doctype html><html lang="zh-Hant"><meta charset="utf-8"><title>取消訂閱</title>'
-    "<body><p>您已取消訂閱，之後不會再收到這類訊息。You have been unsubscribed.</p></body></html>"
+UNSUBSCRIBE_CONFIRM = (
+    "取消訂閱 Unsubscribe",
+    "<p>確定不再收到這類訊息嗎？Stop receiving these messages?</p>"
+    '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
+    '<button type="submit">取消訂閱 Unsubscribe</button></form>',
+)
+UNSUBSCRIBED = (
+    "已取消訂閱 Unsubscribed",
+    "<p>您已取消訂閱，之後不會再收到這類訊息。You have been unsubscribed.</p>",
 )
 
 
+def unsubscribe_page(token: str) -> Response[str]:
+    """The link in the message: a confirmation page whose button POSTs. A GET changes
+    nothing, so mail scanners that open every link unsubscribe nobody."""
+    link = _link(token, "u")
+    if isinstance(link, Response):
+        return link
+    return _link_page(200, *UNSUBSCRIBE_CONFIRM)
+
+
 def unsubscribe(token: str) -> Response[str]:
-    """One-click unsubscribe (RFC 8058 POST) and the link in the message (GET)."""
-    tracked = _tracked(token, "u")
-    if tracked is None:
-        return Response(status_code=404, content_type="text/plain", body="unknown link")
-    apply([tracked[1]], namespace="link")
-    return Response(
-        status_code=200, content_type="text/html; charset=utf-8", body=UNSUBSCRIBED_PAGE
-    )
+    """Unsubscribe: RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by mail
+    clients) and the confirmation page's button."""
+    link = _link(token, "u")
+    if isinstance(link, Response):
+        return link
+    event = _link_event(link)
+    if event is None:
+        return _link_page(*UNKNOWN_LINK)
+    apply([event], namespace="link")
+    return _link_page(200, *UNSUBSCRIBED)
 
 
 routes.register(
@@ -167,6 +222,7 @@ routes.register(
         "shop_orders": shop_orders,
         "events": events,
         "click": click,
+        "unsubscribe_page": unsubscribe_page,
         "unsubscribe": unsubscribe,
     },
 )
@@ -225,7 +281,14 @@ def email_engagement(event: dict[str, Any], wiring: WebhookServices) -> dict[str
         logger.info("email event not ours", extra={"detail_type": event.get("detail-type")})
         metrics.add_metric(name="EmailEventsUnmatched", unit="Count", value=1)
         return {"applied": 0}
-    results = ingest([found], wiring.members, now, wiring.settings.zone, namespace="")
+    results = ingest(
+        [found],
+        wiring.members,
+        now,
+        wiring.settings.zone,
+        namespace="",
+        member_id_key=wiring.member_id_key(),
+    )
     metrics.add_metric(name="EmailEventsReceived", unit="Count", value=1)
     return {"applied": sum(1 for r in results if r.status != "duplicate")}
 

@@ -25,6 +25,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.function import FunctionDefaults, KairosFunction, wildcard_policy
+from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
@@ -61,6 +62,7 @@ class Evaluator(Construct):
         defaults: FunctionDefaults,
         table: dynamodb.ITable,
         queues: dict[str, sqs.IQueue],
+        member_id_secret: NamedSecret,
         batch_size: int = 100,
         retry_attempts: int = 5,
         max_record_age: Duration = MAX_RECORD_AGE,
@@ -80,8 +82,11 @@ class Evaluator(Construct):
                 "KAIROS_TABLE": table.table_name,
                 **{f"KAIROS_QUEUE_{channel.upper()}": q.queue_url for channel, q in queues.items()},
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
+                # Journey-made events may create members: the same ids as the webhook's.
+                "KAIROS_MEMBER_ID_SECRET_NAME": member_id_secret.name,
             },
         )
+        member_id_secret.secret.grant_read(self.handler.role)
         function = self.handler.function
         grant_items(self.handler.role, table, MAIN, write=True)
         for queue in queues.values():

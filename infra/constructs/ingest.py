@@ -18,6 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.constructs.function import FunctionDefaults, KairosFunction
+from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
@@ -42,6 +43,8 @@ class Ingest(Construct):
         table: dynamodb.ITable,
         line_secret: secretsmanager.ISecret,
         webhook_secret: secretsmanager.ISecret,
+        tracking_secret: NamedSecret,
+        member_id_secret: NamedSecret,
         event_ttl_days: int,
         rate_limit: int = 100,
         burst_limit: int = 200,
@@ -61,6 +64,8 @@ class Ingest(Construct):
                 "KAIROS_TABLE": table.table_name,
                 "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
                 "KAIROS_WEBHOOK_SECRET_NAME": webhook_secret.secret_name,
+                "KAIROS_TRACKING_SECRET_NAME": tracking_secret.name,
+                "KAIROS_MEMBER_ID_SECRET_NAME": member_id_secret.name,
                 "KAIROS_EVENT_TTL_DAYS": str(event_ttl_days),
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
             },
@@ -68,6 +73,8 @@ class Ingest(Construct):
         grant_items(self.handler.role, table, MAIN, write=True)
         line_secret.grant_read(self.handler.role)
         webhook_secret.grant_read(self.handler.role)
+        tracking_secret.secret.grant_read(self.handler.role)
+        member_id_secret.secret.grant_read(self.handler.role)
 
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY

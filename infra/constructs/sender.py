@@ -33,6 +33,7 @@ from infra.constructs.function import (
     KairosFunction,
     wildcard_policy,
 )
+from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
 from infra.project import MOUNT_POINT
 from kairos.store.schema import IDEMPOTENCY, MAIN
@@ -85,7 +86,7 @@ class Sender(Construct):
         table: dynamodb.ITable,
         idempotency_table: dynamodb.ITable,
         line_secret: secretsmanager.ISecret,
-        webhook_secret: secretsmanager.ISecret,
+        tracking_secret: NamedSecret,
         email_identity: str,
         tracking_base_url: str,
         max_concurrency: Mapping[str, int] = DEFAULT_MAX_CONCURRENCY,
@@ -119,8 +120,8 @@ class Sender(Construct):
                 "KAIROS_TABLE": table.table_name,
                 "KAIROS_IDEMPOTENCY_TABLE": idempotency_table.table_name,
                 "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
-                # Holds the key that signs tracked links (`tracking_key`, else `hmac_key`).
-                "KAIROS_WEBHOOK_SECRET_NAME": webhook_secret.secret_name,
+                # `tracking_key` signs tracked and unsubscribe links (never the webhook key).
+                "KAIROS_TRACKING_SECRET_NAME": tracking_secret.name,
                 "KAIROS_SES_CONFIGURATION_SET": self.configuration_set.configuration_set_name,
                 "KAIROS_TRACKING_BASE_URL": tracking_base_url,
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
@@ -130,7 +131,7 @@ class Sender(Construct):
         grant_items(role, table, MAIN, write=True)
         grant_items(role, idempotency_table, IDEMPOTENCY, write=True)
         line_secret.grant_read(role)
-        webhook_secret.grant_read(role)
+        tracking_secret.secret.grant_read(role)
         self._grant_email(role, email_identity)
         self._grant_sms(role)
 

@@ -16,6 +16,10 @@ class RuntimeConfig:
     idempotency_table: str
     line_secret_name: str
     webhook_secret_name: str
+    tracking_secret_name: str
+    """`{"tracking_key": ...}`: signs click and unsubscribe links (never the webhook key)."""
+    member_id_secret_name: str
+    """`{"member_id_key": ...}`: keys the hash that makes member ids."""
     event_ttl_days: int
     timeline_ttl_days: int
     project_dir: str | None
@@ -33,6 +37,8 @@ class RuntimeConfig:
             idempotency_table=env.get("KAIROS_IDEMPOTENCY_TABLE", "kairos-idempotency"),
             line_secret_name=env.get("KAIROS_LINE_SECRET_NAME", "kairos/line"),
             webhook_secret_name=env.get("KAIROS_WEBHOOK_SECRET_NAME", "kairos/webhook"),
+            tracking_secret_name=env.get("KAIROS_TRACKING_SECRET_NAME", "kairos/tracking"),
+            member_id_secret_name=env.get("KAIROS_MEMBER_ID_SECRET_NAME", "kairos/member-ids"),
             event_ttl_days=int(env.get("KAIROS_EVENT_TTL_DAYS", "30")),
             timeline_ttl_days=int(env.get("KAIROS_TIMELINE_TTL_DAYS", "730")),
             project_dir=env.get("KAIROS_PROJECT_DIR"),

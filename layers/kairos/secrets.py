@@ -35,8 +35,23 @@ class SecretStore:
         return {k: str(v) for k, v in self.json(name).items()}
 
     def webhook(self, name: str) -> dict[str, str]:
-        """`{"hmac_key": ..., "shopify_hmac_key": ..., "tracking_key": ...}`"""
+        """`{"hmac_key": ..., "shopify_hmac_key": ...}`: what integrators sign with."""
         return {k: str(v) for k, v in self.json(name).items()}
+
+    def tracking_key(self, name: str) -> bytes:
+        """`tracking_key` of secret `name`: signs click and unsubscribe links. A key of
+        its own, so whoever can sign webhook requests cannot mint links."""
+        return self._key(name, "tracking_key")
+
+    def member_id_key(self, name: str) -> bytes:
+        """`member_id_key` of secret `name`: keys the hash that makes member ids."""
+        return self._key(name, "member_id_key")
+
+    def _key(self, name: str, field: str) -> bytes:
+        value = self.json(name).get(field)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"secret {name} has no {field}")
+        return value.encode()
 
 
 @cache
@@ -51,3 +66,7 @@ def line_secrets(name: str) -> dict[str, str]:
 
 def webhook_secrets(name: str) -> dict[str, str]:
     return _default(os.environ.get("AWS_ENDPOINT_URL")).webhook(name)
+
+
+def member_id_key(name: str) -> bytes:
+    return _default(os.environ.get("AWS_ENDPOINT_URL")).member_id_key(name)

@@ -9,11 +9,14 @@ from pathlib import Path
 
 from kairos.engine.enrolment import in_holdout, split_bucket
 from kairos.ingest.identity import new_member_id
+from kairos_dev.local.stack import DevSecrets
 from tests.e2e.journey_builder import BrandProject, event, profile
 
 
 def _member_id(line_user_id: str) -> str:
-    return new_member_id({"line_user_id": line_user_id})
+    return new_member_id(
+        {"line_user_id": line_user_id}, DevSecrets.from_env().member_id_key.encode()
+    )
 
 
 def test_branch_split_and_holdout(tmp_path: Path) -> None:

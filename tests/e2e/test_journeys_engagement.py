@@ -9,6 +9,7 @@ from pathlib import Path
 from kairos.engine.enrolment import enrolment_id
 from kairos.ingest.identity import new_member_id
 from kairos.models.send_request import delivery_id_for
+from kairos_dev.local.stack import DevSecrets
 from tests.e2e.journey_builder import BrandProject, event
 
 
@@ -38,7 +39,13 @@ def test_resend_to_non_openers(tmp_path: Path) -> None:
     email = {who: {"email": f"{who}@example.com"} for who in people}
     # The sender names every message; an SES event carries that id back.
     first_email = delivery_id_for(
-        enrolment_id("edm", new_member_id(email["by-id"]), "tag-by-id"), "first-email", 1
+        enrolment_id(
+            "edm",
+            new_member_id(email["by-id"], DevSecrets.from_env().member_id_key.encode()),
+            "tag-by-id",
+        ),
+        "first-email",
+        1,
     )
 
     # When

@@ -22,8 +22,10 @@ from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
-from kairos_dev.local.stack import LocalStack
+from kairos_dev.local.stack import DevSecrets, LocalStack
 from tests.e2e.journey_builder import BrandProject, at, event
+
+KEY = DevSecrets.from_env().member_id_key.encode()
 
 
 def test_same_input_same_deliveries(tmp_path: Path) -> None:
@@ -90,7 +92,7 @@ class Deployment:
         members = MemberRepository(table)
 
         def apply_change(event: CanonicalEvent, now: datetime) -> None:
-            ingest([event], members, now, project.settings.zone)
+            ingest([event], members, now, project.settings.zone, member_id_key=KEY)
 
         evaluator = Evaluator(project, EngineStore(table), members, queues, apply_change)
         evaluator.publish()
@@ -100,7 +102,13 @@ class Deployment:
         """The webhook applies the event, then the stream hands it to the evaluator."""
         canonical = CanonicalEvent.model_validate(raw)
         now = datetime.fromisoformat(raw["time"])
-        [result] = ingest([canonical], self.members, now, self.evaluator.project.settings.zone)
+        [result] = ingest(
+            [canonical],
+            self.members,
+            now,
+            self.evaluator.project.settings.zone,
+            member_id_key=KEY,
+        )
         after = self.members.get(result.member_id)
         assert after is not None
         self.evaluator.on_member_change(after, None, canonical.model_dump(mode="json"), now)

@@ -183,7 +183,7 @@ def test_local_routes_ses_events_back_to_the_member(
         # Then the email goes out, SES's bounce comes back through the webhook, and the
         # address is no longer emailed
         members = MemberRepository(local.stack.tables["main"], local.stack.client("dynamodb"))
-        member_id = new_member_id({"email": email})
+        member_id = new_member_id({"email": email}, local.stack.secrets.member_id_key.encode())
         deadline = time.monotonic() + 30
         status_now = None
         while time.monotonic() < deadline and status_now is None:

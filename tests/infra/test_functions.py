@@ -70,6 +70,8 @@ def test_webhook_environment(template: Template) -> None:
     env = function_env(template, "webhook")
     assert env["KAIROS_LINE_SECRET_NAME"] == "acme/line"
     assert env["KAIROS_WEBHOOK_SECRET_NAME"] == "acme/webhook"
+    assert env["KAIROS_TRACKING_SECRET_NAME"] == "kairos/acme/test/tracking"
+    assert env["KAIROS_MEMBER_ID_SECRET_NAME"] == "kairos/acme/test/member-ids"
     assert env["KAIROS_EVENT_TTL_DAYS"] == "30"
     assert env["KAIROS_TIMELINE_TTL_DAYS"] == "730"
     assert "Ref" in env["KAIROS_TABLE"]
@@ -82,12 +84,15 @@ def test_evaluator_environment(template: Template) -> None:
     assert {"KAIROS_TABLE", "KAIROS_QUEUE_LINE", "KAIROS_QUEUE_EMAIL", "KAIROS_QUEUE_SMS"} <= set(
         env
     )
+    assert env["KAIROS_MEMBER_ID_SECRET_NAME"] == "kairos/acme/test/member-ids"
 
 
 def test_sender_environment(template: Template) -> None:
     env = function_env(template, "sender")
     assert env["KAIROS_LINE_SECRET_NAME"] == "acme/line"
-    assert env["KAIROS_WEBHOOK_SECRET_NAME"] == "acme/webhook"
+    # Links are signed with the generated tracking key; the sender never sees the webhook key.
+    assert env["KAIROS_TRACKING_SECRET_NAME"] == "kairos/acme/test/tracking"
+    assert "KAIROS_WEBHOOK_SECRET_NAME" not in env
     assert env["KAIROS_SES_CONFIGURATION_SET"] == {
         "Ref": next(iter(resources(template, "AWS::SES::ConfigurationSet")))
     }

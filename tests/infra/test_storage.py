@@ -69,3 +69,16 @@ def test_keys_and_indexes_match_the_definition(template: Template) -> None:
             {"AttributeName": index.sort_key, "KeyType": "RANGE"},
         ]
         assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_the_tracking_and_member_id_keys_are_generated_and_kept(template: Template) -> None:
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    generated = {
+        s["Properties"]["Name"]: s["Properties"]["GenerateSecretString"]["GenerateStringKey"]
+        for s in secrets.values()
+    }
+    assert generated == {
+        "kairos/acme/test/tracking": "tracking_key",
+        "kairos/acme/test/member-ids": "member_id_key",
+    }
+    assert {s["DeletionPolicy"] for s in secrets.values()} == {"Retain"}

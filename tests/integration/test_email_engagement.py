@@ -41,7 +41,7 @@ class Mailbox:
             canonical(f"join-{email}", "profile.updated", {"email": email})
         )
         assert answer.status == 200
-        return new_member_id({"email": email})
+        return new_member_id({"email": email}, self.rig.stack.secrets.member_id_key.encode())
 
     def send(self, member_id: str) -> str:
         send = request(member_id, channel="email")

@@ -22,8 +22,10 @@ from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
-from kairos_dev.local.stack import LocalStack
+from kairos_dev.local.stack import DevSecrets, LocalStack
 from tests.e2e.journey_builder import BrandProject, at, event
+
+KEY = DevSecrets.from_env().member_id_key.encode()
 
 
 @dataclass
@@ -46,7 +48,13 @@ class Rig:
         evaluator's requests only."""
         canonical = CanonicalEvent.model_validate(raw)
         now = datetime.fromisoformat(raw["time"])
-        [result] = ingest([canonical], self.members, now, self.evaluator.project.settings.zone)
+        [result] = ingest(
+            [canonical],
+            self.members,
+            now,
+            self.evaluator.project.settings.zone,
+            member_id_key=KEY,
+        )
         after = self.members.get(result.member_id)
         assert after is not None
         self.requests.clear()
@@ -81,7 +89,7 @@ def rig(tmp_path: Path, stack: LocalStack) -> Iterator[Rig]:
     members = MemberRepository(stack.tables["main"], client)
 
     def apply_change(event: CanonicalEvent, now: datetime) -> None:
-        ingest([event], members, now, loaded.settings.zone)
+        ingest([event], members, now, loaded.settings.zone, member_id_key=KEY)
 
     queues = CapturedQueues()
     store = EngineStore(stack.tables["main"], client)

@@ -72,8 +72,8 @@ def test_email_carries_one_click_unsubscribe_tags_and_the_configuration_set(rig:
     assert mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
     link = mail.header("List-Unsubscribe") or ""
     assert link.startswith("<https://hooks.shop.example/u/") and link.endswith(">")
-    secret = rig.stack.secrets.webhook_secret.encode()
-    token = read_token(secret, link[1:-1].rsplit("/", 1)[1])
+    secret = rig.stack.secrets.tracking_key.encode()
+    token = read_token(secret, link[1:-1].rsplit("/", 1)[1], rig.clock())
     assert (token.kind, token.delivery_id, token.member_id, token.url) == ("u", send.delivery_id, "m1", "email")  # fmt: skip
     assert (mail.body("plain") or "").strip() == "Hello Amy"
     assert (mail.body("html") or "").strip() == "<p>Hello Amy</p>"
@@ -111,7 +111,7 @@ def test_a_tracked_link_names_the_send_and_the_member(rig: Rig) -> None:
     text = rig.line.messages[0].message["text"]
     url = text.split(" ")[1]
     assert url.startswith("https://hooks.shop.example/t/")
-    link = read_token(rig.stack.secrets.webhook_secret.encode(), url.rsplit("/", 1)[1])
+    link = read_token(rig.stack.secrets.tracking_key.encode(), url.rsplit("/", 1)[1], rig.clock())
     assert (link.delivery_id, link.member_id, link.url) == (send.delivery_id, "m1", "https://shop.example/c/30")  # fmt: skip
     # The timeline keeps the rendered text (first 200 characters) for `kairos simulate`
     assert rig.timeline("m1")[0]["data"]["text"] == text

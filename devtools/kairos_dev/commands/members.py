@@ -114,9 +114,17 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     from kairos.config import RuntimeConfig
     from kairos.project import load_settings
+    from kairos.secrets import member_id_key
 
-    repo = repository(args.table)
-    results = ingest(events, repo, at, load_settings(RuntimeConfig.from_env().project_dir).zone)
+    repo = repository(args.table)  # reads the running `kairos local`'s environment first
+    config = RuntimeConfig.from_env()
+    results = ingest(
+        events,
+        repo,
+        at,
+        load_settings(config.project_dir).zone,
+        member_id_key=member_id_key(config.member_id_secret_name),
+    )
     members = {r.member_id for r in results}
     applied = sum(1 for r in results if r.status != "duplicate")
     already = len(results) - applied

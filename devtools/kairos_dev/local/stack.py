@@ -20,18 +20,24 @@ class Provider(Protocol):
 DEV_LINE_CHANNEL_SECRET = "kairos-dev-line-channel-secret"
 DEV_LINE_CHANNEL_TOKEN = "kairos-dev-line-channel-token"
 DEV_WEBHOOK_SECRET = "kairos-dev-webhook-secret"
+DEV_TRACKING_KEY = "kairos-dev-tracking-key"
+DEV_MEMBER_ID_KEY = "kairos-dev-member-id-key"
 CHANNELS = ("line", "email", "sms")
 MAX_RECEIVE_COUNT = 10  # as the stack: throttled retries count as receives too
 
 
 @dataclass(frozen=True)
 class DevSecrets:
-    """Development secrets: from KAIROS_LINE_CHANNEL_SECRET, KAIROS_LINE_CHANNEL_TOKEN and
-    KAIROS_WEBHOOK_SECRET, or the documented defaults above."""
+    """Development secrets: from KAIROS_LINE_CHANNEL_SECRET, KAIROS_LINE_CHANNEL_TOKEN,
+    KAIROS_WEBHOOK_SECRET, KAIROS_TRACKING_KEY and KAIROS_MEMBER_ID_KEY, or the documented
+    defaults above. The tracking key is never the webhook key (links signed with the
+    webhook key are refused), as in a deployed stack."""
 
     line_channel_secret: str
     line_channel_token: str
     webhook_secret: str
+    tracking_key: str = DEV_TRACKING_KEY
+    member_id_key: str = DEV_MEMBER_ID_KEY
 
     @classmethod
     def from_env(cls) -> DevSecrets:
@@ -41,6 +47,8 @@ class DevSecrets:
             ),
             line_channel_token=os.environ.get("KAIROS_LINE_CHANNEL_TOKEN", DEV_LINE_CHANNEL_TOKEN),
             webhook_secret=os.environ.get("KAIROS_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET),
+            tracking_key=os.environ.get("KAIROS_TRACKING_KEY", DEV_TRACKING_KEY),
+            member_id_key=os.environ.get("KAIROS_MEMBER_ID_KEY", DEV_MEMBER_ID_KEY),
         )
 
 
@@ -65,6 +73,8 @@ class LocalStack:
             # As the stack: one SES configuration set, named like the stack's resources,
             # whose events come back through the webhook (kairos_dev.local.fake_ses).
             "KAIROS_SES_CONFIGURATION_SET": self.prefix,
+            "KAIROS_TRACKING_SECRET_NAME": f"{self.prefix}/tracking",
+            "KAIROS_MEMBER_ID_SECRET_NAME": f"{self.prefix}/member-ids",
             "POWERTOOLS_SERVICE_NAME": "kairos",
             "POWERTOOLS_METRICS_NAMESPACE": "Kairos",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -106,6 +116,14 @@ def create_local_stack(
         SecretString=json.dumps(
             {"hmac_key": secrets.webhook_secret, "shopify_hmac_key": secrets.webhook_secret}
         ),
+    )
+    sm.create_secret(
+        Name=f"{prefix}/tracking",
+        SecretString=json.dumps({"tracking_key": secrets.tracking_key}),
+    )
+    sm.create_secret(
+        Name=f"{prefix}/member-ids",
+        SecretString=json.dumps({"member_id_key": secrets.member_id_key}),
     )
     sqs = emulator.client("sqs")
     queues: dict[str, str] = {}

@@ -181,9 +181,12 @@ class Planner:
         )
         context = RenderContext(
             variables=variables,
-            track=lambda url: tracker.click_url(request.delivery_id, request.member_id, url),
+            # Links are signed now, for this send: their lifetimes count from it.
+            track=lambda url: tracker.click_url(
+                request.delivery_id, request.member_id, url, plan.now
+            ),
             unsubscribe_url=lambda ch: tracker.unsubscribe_url(
-                request.delivery_id, request.member_id, ch
+                request.delivery_id, request.member_id, ch, plan.now
             ),
         )
         return self.renderer.render(plan.template, channel, context)

@@ -170,7 +170,9 @@ def build(
             table_name=config.idempotency_table, boto3_client=dynamodb
         ),
         channels=channels,
-        tracker=Tracker(_tracking_key(config, secrets), config.tracking_base_url),
+        tracker=Tracker(
+            secrets.tracking_key(config.tracking_secret_name), config.tracking_base_url
+        ),
         clock=clock,
         multicast_min=multicast_min,
         concurrency=concurrency,
@@ -192,8 +194,3 @@ def _project(config: RuntimeConfig) -> tuple[Settings, Mapping[str, Template]]:
 
     project = load_project(config.project_dir)
     return project.settings, project.templates
-
-
-def _tracking_key(config: RuntimeConfig, secrets: SecretStore) -> bytes:
-    keys = secrets.webhook(config.webhook_secret_name)
-    return (keys.get("tracking_key") or keys["hmac_key"]).encode()

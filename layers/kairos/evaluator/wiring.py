@@ -16,6 +16,7 @@ from kairos.evaluator.service import Evaluator
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent
 from kairos.project import load_project
+from kairos.secrets import SecretStore
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
 from kairos.store.queues import SendQueues
@@ -38,9 +39,11 @@ def build(config: RuntimeConfig, aws: AwsClients) -> EvaluatorServices:
         timeline_ttl_days=config.timeline_ttl_days,
     )
     zone = project.settings.zone
+    secrets = SecretStore(aws)
 
     def apply_change(event: CanonicalEvent, now: datetime) -> None:
-        ingest([event], members, now, zone)
+        key = secrets.member_id_key(config.member_id_secret_name)  # the webhook's key
+        ingest([event], members, now, zone, member_id_key=key)
 
     evaluator = Evaluator(
         project=project,

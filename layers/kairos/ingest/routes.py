@@ -48,7 +48,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "shop/orders", "shop_orders"),  # Shopify orders/create, generic orders
     Route("POST", "events", "events"),  # canonical events from the brand's systems
     Route("GET", "t/{token}", "click"),  # tracked link → record the click, redirect
-    Route("GET", "u/{token}", "unsubscribe"),  # the unsubscribe link in a message
+    Route("GET", "u/{token}", "unsubscribe_page"),  # the link in a message: a page to confirm
     Route("POST", "u/{token}", "unsubscribe"),  # RFC 8058 one-click (List-Unsubscribe-Post)
 )
 

@@ -55,8 +55,11 @@ def apply_event(
     zone: ZoneInfo,
     pause: Callable[[int], None] = backoff,
     namespace: str = "kairos",
+    *,
+    member_id_key: bytes,
 ) -> ApplyResult:
-    """Apply one event exactly once."""
+    """Apply one event exactly once. `member_id_key` is the brand's key for new member
+    ids (kairos.ingest.identity)."""
     key = dedupe_key(event, namespace)
     identifiers = event_identifiers(event)
     referrer_ids = referrer_identifiers(event)
@@ -66,11 +69,13 @@ def apply_event(
         resolution = resolve(
             identifiers,
             {k: owners[(k, v)] for k, v in identifiers.items() if (k, v) in owners},
+            member_id_key,
         )
         referrer = (
             resolve(
                 referrer_ids,
                 {k: owners[(k, v)] for k, v in referrer_ids.items() if (k, v) in owners},
+                member_id_key,
             )
             if referrer_ids
             else None
@@ -106,15 +111,19 @@ def ingest(
     now: datetime,
     zone: ZoneInfo,
     namespace: str = "kairos",
+    *,
+    member_id_key: bytes,
 ) -> list[ApplyResult]:
     """Apply each event exactly once, in order. The caller validated all of them first,
     so a bad event in a batch never leaves the batch half-applied; should a write fail
     mid-batch, each event's own transaction is all or nothing and a resent batch applies
     only what is missing. `namespace` prefixes the dedupe key ("" when the event ids
-    are already namespaced by their route)."""
+    are already namespaced by their route); `member_id_key` keys new member ids."""
     results = []
     for event in events:
-        result = apply_event(event, store, now, zone, namespace=namespace)
+        result = apply_event(
+            event, store, now, zone, namespace=namespace, member_id_key=member_id_key
+        )
         logger.info(
             "event applied",
             extra={

@@ -24,6 +24,14 @@ class WebhookServices:
     members: MemberRepository
     deliveries: DeliveryStore
 
+    def member_id_key(self) -> bytes:
+        """The brand's member-id key (read through the secrets cache)."""
+        return self.secrets.member_id_key(self.config.member_id_secret_name)
+
+    def tracking_key(self) -> bytes:
+        """The key that signs click and unsubscribe links."""
+        return self.secrets.tracking_key(self.config.tracking_secret_name)
+
 
 def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
     dynamodb = aws.client("dynamodb")

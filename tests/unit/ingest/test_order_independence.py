@@ -18,6 +18,7 @@ from kairos_dev.local.backends import MemoryBackend
 
 ZONE = ZoneInfo("Asia/Taipei")
 START = datetime(2026, 3, 1, tzinfo=UTC)
+KEY = b"order-test-member-id-key"
 MEMBER = {"line_user_id": "U-perm", "email": "perm@example.com"}
 
 
@@ -64,7 +65,7 @@ def _member_after(events: list[CanonicalEvent]) -> dict[str, Any]:
     backend = MemoryBackend(lambda: START)
     tables = backend.create_tables("perm")
     repo = MemberRepository(tables["main"], backend.client("dynamodb"))
-    [result, *_] = ingest(events, repo, START + timedelta(days=1), ZONE)
+    [result, *_] = ingest(events, repo, START + timedelta(days=1), ZONE, member_id_key=KEY)
     member = repo.get(result.member_id)
     assert member is not None
     return member.model_dump(exclude={"version"})
