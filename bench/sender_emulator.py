@@ -44,12 +44,12 @@ from typing import Any
 
 from kairos.aws import Boto3Clients
 from kairos.config import RuntimeConfig
-from kairos.delivery.wiring import build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Channels, LineChannel, Settings
 from kairos.models.template import Template
 from kairos.store import keys
 from kairos.store.codec import to_item
+from kairos.wiring.sender import build
 from kairos_dev.local.emulator import start_emulator
 from kairos_dev.local.fake_line import FakeLine, start_fake_line
 from kairos_dev.local.functions import LambdaContext, load_function

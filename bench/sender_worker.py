@@ -2,7 +2,7 @@
 LINE queue's event source mapping does, in its own process.
 
 The worker runs the real sender (`functions/sender/handler.handle` on services from
-`kairos.delivery.wiring.build`) on its own memory backend (tables, idempotency table and
+`kairos.wiring.sender.build`) on its own memory backend (tables, idempotency table and
 secrets in process, like DynamoDB seen from one container), against the shared fake
 LINE over HTTP, with the rate limiter's counters in the coordinator process (every
 worker draws from the same `LIMIT#` windows, as every Lambda draws from one table).
@@ -29,12 +29,12 @@ from typing import Any
 
 from kairos.config import RuntimeConfig
 from kairos.delivery.limiter import RateLimiter
-from kairos.delivery.wiring import build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Channels, LineChannel, Settings
 from kairos.models.template import Template
 from kairos.store import keys
 from kairos.store.codec import to_item
+from kairos.wiring.sender import build
 from kairos_dev.local.backends import MemoryBackend
 from kairos_dev.local.functions import LambdaContext, load_function
 from kairos_dev.local.stack import create_local_stack

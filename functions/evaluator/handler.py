@@ -20,9 +20,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kairos.evaluator.wiring import EvaluatorServices, services
 from kairos.observability import logger, metrics, tracer
 from kairos.store.changes import member_change
+from kairos.wiring.evaluator import EvaluatorServices, services
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -2,7 +2,7 @@
 
 A body that is not a `SendRequest` fails its record (SQS moves it to the DLQ in the
 end); a message to retry was given back to its queue with a backoff before its record
-is reported failed. Services come from `kairos.delivery.wiring`.
+is reported failed. Services come from `kairos.wiring.sender`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kairos.delivery import wiring
 from kairos.delivery.service import SendRecord
 from kairos.observability import logger, metrics, tracer
+from kairos.wiring import sender as wiring
 
 
 @logger.inject_lambda_context  # type: ignore[untyped-decorator]

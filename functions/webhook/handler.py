@@ -19,9 +19,9 @@ from kairos.delivery.tracking import BadToken, ExpiredToken, Link, read_token
 from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
-from kairos.ingest.wiring import WebhookServices, services
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
+from kairos.wiring.webhook import WebhookServices, services
 
 app = APIGatewayRestResolver()
 

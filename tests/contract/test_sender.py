@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from kairos.config import RuntimeConfig
-from kairos.delivery.wiring import SenderServices, build
 from kairos.models.send_request import SendRequest
 from kairos.models.template import Template
 from kairos.store import keys
 from kairos.store.codec import to_item
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.members import MemberRepository
+from kairos.wiring.sender import SenderServices, build
 from kairos_dev.local.emulator import install_clock
 from kairos_dev.local.fake_line import FakeLine, start_fake_line
 from kairos_dev.local.functions import LambdaContext, load_function

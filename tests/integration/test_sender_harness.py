@@ -21,7 +21,6 @@ from typing import Any
 from kairos.aws import Boto3Clients
 from kairos.clock import Clock, FixedClock
 from kairos.config import RuntimeConfig
-from kairos.delivery.wiring import SenderServices, build
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template
@@ -29,6 +28,7 @@ from kairos.store import keys
 from kairos.store.codec import to_item
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
+from kairos.wiring.sender import SenderServices, build
 from kairos_dev.local.emulator import Emulator
 from kairos_dev.local.fake_line import FakeLine, start_fake_line
 from kairos_dev.local.functions import LambdaContext, load_function

@@ -65,9 +65,9 @@ class LambdaContext:
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 WIRING = {
-    "webhook": "kairos.ingest.wiring",
-    "evaluator": "kairos.evaluator.wiring",
-    "sender": "kairos.delivery.wiring",
+    "webhook": "kairos.wiring.webhook",
+    "evaluator": "kairos.wiring.evaluator",
+    "sender": "kairos.wiring.sender",
 }
 """Each function's wiring module: `build(config, aws)` makes the services its `handle`
 takes. Functions not listed still wire themselves from the environment."""

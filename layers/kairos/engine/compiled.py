@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kairos.engine.conditions import ALWAYS, Condition, ConditionError, compile_condition
+from kairos.engine.condition_compiler import compile_condition
+from kairos.engine.conditions import ALWAYS, Condition, ConditionError
 from kairos.engine.graph import check_graph, default_successor
 from kairos.engine.paths import MEMBER_ROOTS, MEMBER_SCOPE, ROOTS, Scope, check_path
 from kairos.models.journey import (

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from kairos.engine.conditions import Condition, compile_condition
+from kairos.engine.condition_compiler import compile_condition
+from kairos.engine.conditions import Condition
 from kairos.engine.paths import MEMBER_ROOTS, Scope
 from kairos.engine.timing import as_utc, calendar_days_between, wall_clock
 from kairos.models.member import Member

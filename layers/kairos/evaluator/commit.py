@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from kairos.engine import steps
+from kairos.engine import advance, steps
 from kairos.engine.compiled import CompiledJourney
 from kairos.engine.effects import Counter, Effect, EnterJourney, Exit, HeldOut, MemberChange, Send
 from kairos.engine.effects import Timer as Wake
@@ -67,7 +67,7 @@ class OutcomeWriter:
         """Enrol the member (entry rules already passed) and commit the first steps;
         `extra` rides in the same transaction. False if another evaluation won."""
         ctx = self.contexts.build(member, now, event=trigger)
-        outcome = steps.start(
+        outcome = advance.start(
             journey, member.member_id, ctx, trigger, now, self.contexts.runtime,
             entry_number=len(history) + 1, key=key,
         )  # fmt: skip

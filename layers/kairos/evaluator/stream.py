@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kairos.engine import steps
+from kairos.engine import advance
 from kairos.engine.enrolment import Enrolment
 from kairos.engine.entry import should_enrol
 from kairos.engine.paths import value_at
@@ -73,7 +73,7 @@ class StreamReactions:
             if journey is None:
                 continue
             ctx = self.contexts.build(after, now, enrolment, event)
-            outcome = steps.on_event(enrolment, journey, ctx, event, now, self.contexts.runtime)
+            outcome = advance.on_event(enrolment, journey, ctx, event, now, self.contexts.runtime)
             self.writer.apply(outcome, after, now)
         entry_ctx = self.contexts.build(after, now, event=event)
         for journey in self.project.journeys_on_event(str(event.get("type"))):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kairos.clock import hour_bucket, utc
-from kairos.engine import steps
+from kairos.engine import advance
 from kairos.engine.entry import entry_allowed
 from kairos.engine.paths import value_at
 from kairos.engine.triggers import (
@@ -156,7 +156,7 @@ class TimerHandlers:
             self._consume(due)
             return
         ctx = self.contexts.build(member, now, enrolment)
-        outcome = steps.resume(enrolment, journey, ctx, now, self.contexts.runtime)
+        outcome = advance.resume(enrolment, journey, ctx, now, self.contexts.runtime)
         self.writer.apply(outcome, member, now, consumed=due)
 
     def _on_date(self, due: DueTimer, member: Member | None, now: datetime) -> None:

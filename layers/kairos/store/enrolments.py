@@ -19,9 +19,7 @@ Callers give and get typed records (records.py): enrolments, `Commit`, `DueTimer
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC
 from typing import Any
 
 import boto3
@@ -30,24 +28,17 @@ from botocore.exceptions import ClientError
 from kairos.engine.enrolment import Enrolment
 from kairos.store import keys
 from kairos.store.batch import batch_get
-from kairos.store.capacity import transaction_write_units
 from kairos.store.codec import from_item, to_attr, to_item
+from kairos.store.commit_items import COUNTER_SHARDS, CommitItems
 from kairos.store.members import member_from_item
 from kairos.store.records import (
     Commit,
     DeliveryEngagement,
     MemberEnrolment,
-    SegmentMember,
-    StepCounter,
-    TimelineEntry,
 )
-from kairos.store.timeline import timeline_item
 from kairos.store.timers import DueIndex
-from kairos.store.usage import Usage
 
 __all__ = ["COUNTER_SHARDS", "Commit", "EngineStore"]
-
-COUNTER_SHARDS = 4
 
 
 class EngineStore:
@@ -62,8 +53,8 @@ class EngineStore:
         self.table = table
         self.client: Any = client or boto3.client("dynamodb")
         self.due = DueIndex(table, self.client, shards=due_shards)
+        self.writer = CommitItems(table, self.due, timeline_ttl_days)
         self.timeline_ttl_days = timeline_ttl_days
-        self.usage = Usage()
         self._versions: dict[tuple[str, str], dict[str, Any]] = {}
 
     # ---- reads ----------------------------------------------------------------------
@@ -81,7 +72,6 @@ class EngineStore:
         }
         while True:
             response = self.client.query(**kwargs)
-            self.usage.requests += 1
             found.extend(
                 Enrolment.model_validate(from_item(i)["enrolment"]) for i in response["Items"]
             )
@@ -98,7 +88,6 @@ class EngineStore:
             },
             ConsistentRead=True,
         )
-        self.usage.requests += 1
         item = response.get("Item")
         return Enrolment.model_validate(from_item(item)["enrolment"]) if item else None
 
@@ -109,9 +98,7 @@ class EngineStore:
         pk = keys.member_pk(member_id)
         profile_sk = keys.PROFILE_SK
         enrolment_sk = keys.enrolment_sk(journey_id, enrolment_id)
-        items = batch_get(
-            self.client, self.table, [(pk, profile_sk), (pk, enrolment_sk)], on_response=self._count
-        )
+        items = batch_get(self.client, self.table, [(pk, profile_sk), (pk, enrolment_sk)])
         found = {sk: item for (_, sk), item in items.items()}
         member = member_from_item(found[profile_sk]) if profile_sk in found else None
         enrolment = (
@@ -124,7 +111,7 @@ class EngineStore:
     def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, DeliveryEngagement]:
         """What became of these deliveries (one BatchGetItem per 100); unknown ids absent."""
         wanted = [(keys.delivery_pk(d), keys.DELIVERY_SK) for d in sorted(set(delivery_ids))]
-        items = batch_get(self.client, self.table, wanted, on_response=self._count)
+        items = batch_get(self.client, self.table, wanted)
         return {
             values["delivery_id"]: DeliveryEngagement(
                 status=values.get("status"),
@@ -134,9 +121,6 @@ class EngineStore:
             )
             for values in map(from_item, items.values())
         }
-
-    def _count(self, _: dict[str, Any]) -> None:
-        self.usage.requests += 1
 
     def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
         """Record an open or click on a delivery (first time only); False if unknown."""
@@ -153,8 +137,6 @@ class EngineStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
-        finally:
-            self.usage.requests += 1
         return True
 
     def segment_members(self, segment_id: str) -> Iterator[str]:
@@ -181,7 +163,6 @@ class EngineStore:
             },
             ConsistentRead=True,
         )
-        self.usage.requests += 1
         return "Item" in response
 
     def waiting(self, journey_id: str) -> list[Enrolment]:
@@ -232,7 +213,6 @@ class EngineStore:
         }
         while True:
             response = self.client.query(**kwargs)
-            self.usage.requests += 1
             yield from map(from_item, response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return
@@ -281,148 +261,22 @@ class EngineStore:
     def commit(self, change: Commit) -> bool:
         """Write everything or nothing. False: a condition failed (the enrolment moved on,
         the same trigger already enrolled, or another tick took the timer)."""
-        items = self._items(change)
+        items = self.writer.items(change)
         if not items:
             return True
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            self.usage.requests += 1
             if exc.response["Error"]["Code"] in (
                 "TransactionCanceledException",
                 "ConditionalCheckFailedException",
             ):
                 return False
             raise
-        self.usage.requests += 1
-        self.usage.write_units += transaction_write_units(items)
         return True
-
-    def _items(self, change: Commit) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        if change.enrolment is not None:
-            items.append(self._put_enrolment(change.enrolment, change.expected_version))
-        if change.consumed is not None:
-            items.append(self.due.delete_request(change.consumed))
-        buckets: set[str] = set()
-        seen_timers: set[tuple[str, str]] = set()
-        consumed = (change.consumed.pk, change.consumed.sk) if change.consumed else None
-        for timer in change.timers:
-            where = self.due.locate(timer)
-            key = (where.pk, where.sk)
-            if key in seen_timers or key == consumed:
-                continue
-            seen_timers.add(key)
-            items.append(self.due.put_request(timer))
-            buckets.add(where.pk.split("#")[1])
-        items.extend(self.due.directory_requests(buckets))
-        for membership, inside in change.segments.items():
-            items.append(self._segment_member(membership, inside))
-        shard = _shard(change.enrolment.id if change.enrolment else "", COUNTER_SHARDS)
-        grouped: dict[tuple[str, str], dict[str, float]] = {}
-        for counter, amount in change.counters.items():
-            names_of = grouped.setdefault((counter.journey, counter.step), {})
-            names_of[counter.name] = names_of.get(counter.name, 0) + amount
-        _add_revenue(grouped, change)
-        keyed = [
-            (journey, keys.engine_counter_sk(step, shard), names)
-            for (journey, step), names in grouped.items()
-        ]
-        if change.enrolment is not None and change.enrolment.updated_at is not None:
-            # The journey's own counters again under the hour they happened in, for the
-            # per-day series of `kairos stats --from/--to`: one more item per outcome
-            # that enters, converts or ends an enrolment.
-            hour = change.enrolment.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H")
-            keyed.extend(
-                (journey, keys.stats_hour_sk(hour, shard), names)
-                for (journey, step), names in grouped.items()
-                if step == "-"
-            )
-        for journey, sk, names in keyed:
-            ordered = sorted(names)
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": {
-                            "pk": to_attr(keys.stats_pk(journey)),
-                            "sk": to_attr(sk),
-                        },
-                        "UpdateExpression": "ADD "
-                        + ", ".join(f"#n{i} :v{i}" for i in range(len(ordered))),
-                        "ExpressionAttributeNames": {f"#n{i}": n for i, n in enumerate(ordered)},
-                        "ExpressionAttributeValues": {
-                            f":v{i}": to_attr(names[n]) for i, n in enumerate(ordered)
-                        },
-                    }
-                }
-            )
-        items.extend(self._timeline_entry(entry) for entry in change.timeline)
-        return items
-
-    def _segment_member(self, membership: SegmentMember, inside: bool) -> dict[str, Any]:
-        key = {
-            "pk": to_attr(keys.segment_pk(membership.segment_id)),
-            "sk": to_attr(keys.member_pk(membership.member_id)),
-        }
-        if not inside:
-            return {"Delete": {"TableName": self.table, "Key": key}}
-        item = {**key, "member_id": to_attr(membership.member_id)}
-        return {"Put": {"TableName": self.table, "Item": item}}
-
-    def _timeline_entry(self, entry: TimelineEntry) -> dict[str, Any]:
-        item = timeline_item(
-            entry.member_id, entry.time, entry.entry_id, entry.kind, entry.data,
-            self.timeline_ttl_days,
-        )  # fmt: skip
-        return {"Put": {"TableName": self.table, "Item": item}}
-
-    def _put_enrolment(self, enrolment: Enrolment, expected: int | None) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "pk": keys.member_pk(enrolment.member_id),
-            "sk": keys.enrolment_sk(enrolment.journey, enrolment.id),
-            "enrolment": enrolment.model_dump(mode="json"),
-            "version": enrolment.version,
-            "state": enrolment.state,
-        }
-        if enrolment.live:
-            # Only live enrolments are in the journey's index: `journeys show` lists who
-            # is waiting where without reading the finished ones. Finished enrolments are
-            # kept (no TTL): `reentry: never`, cooldowns and max_entries read them.
-            values["gsi1pk"] = keys.journey_pk(enrolment.journey)
-            values["gsi1sk"] = f"{enrolment.step or '-'}#{enrolment.member_id}"
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(values)}
-        if expected is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "version = :v"
-            put["ExpressionAttributeValues"] = {":v": to_attr(expected)}
-        return {"Put": put}
 
 
 def _add_numbers(into: dict[str, float], values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name not in ("pk", "sk") and isinstance(value, int | float):
             into[name] = into.get(name, 0) + value
-
-
-def _add_revenue(grouped: dict[tuple[str, str], dict[str, float]], change: Commit) -> None:
-    """The order total of a conversion, added with the `converted` counter it comes with
-    (the engine puts it on the enrolment): the journey's `revenue` (`revenue_holdout`
-    for the control group) and each split arm's `revenue-arm-<n>`."""
-    enrolment = change.enrolment
-    if enrolment is None or not enrolment.revenue:
-        return
-    journey = enrolment.journey
-    if not change.counters.get(StepCounter(journey, "-", "converted")):
-        return  # not the outcome that converted it
-    name = "revenue_holdout" if enrolment.holdout else "revenue"
-    overall = grouped.setdefault((journey, "-"), {})
-    overall[name] = overall.get(name, 0) + enrolment.revenue
-    for split_step, arm in enrolment.arms.items():
-        per_arm = grouped.setdefault((journey, split_step), {})
-        per_arm[f"revenue-arm-{arm}"] = per_arm.get(f"revenue-arm-{arm}", 0) + enrolment.revenue
-
-
-def _shard(key: str, shards: int) -> int:
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards

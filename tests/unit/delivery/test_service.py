@@ -16,11 +16,11 @@ from typing import Any
 from kairos.delivery.channels.base import Channels
 from kairos.delivery.model import Throttled
 from kairos.delivery.tracking import Tracker
-from kairos.delivery.wiring import SenderServices, assemble
 from kairos.models.member import Member
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from kairos.models.template import Template
+from kairos.wiring.sender import SenderServices, assemble
 from kairos_dev.local.functions import LambdaContext, load_function
 from tests.unit.delivery.fakes import (
     FakeLineApi,

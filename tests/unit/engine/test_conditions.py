@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from kairos.engine.conditions import ConditionError, compile_condition
+from kairos.engine.condition_compiler import compile_condition
+from kairos.engine.conditions import ConditionError
 from kairos.engine.paths import MEMBER_SCOPE, Scope
 
 from .helpers import t

@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kairos.engine.advance import on_event, resume, start
 from kairos.engine.derived import member_context
 from kairos.engine.effects import EnterJourney, HeldOut, MemberChange, Send, Timer
 from kairos.engine.enrolment import Enrolment
 from kairos.engine.entry import entry_allowed, segment_entered, should_enrol
-from kairos.engine.steps import Outcome, Runtime, on_event, resume, start
+from kairos.engine.steps import Outcome, Runtime
 from kairos.engine.triggers import (
     date_trigger_event,
     next_date_fire_for,

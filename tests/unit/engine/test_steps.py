@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 
+from kairos.engine.advance import on_event, resume, start
 from kairos.engine.effects import Counter, EnterJourney, Exit, HeldOut, MemberChange, Send, Timer
 from kairos.engine.enrolment import in_holdout
-from kairos.engine.steps import Outcome, on_event, resume, start
+from kairos.engine.steps import Outcome
 from kairos.models.send_request import delivery_id_for
 
 from .helpers import ctx, event, journey, member, runtime, t
