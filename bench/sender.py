@@ -66,10 +66,11 @@ class _Limits:
         )
 
     def take(self, endpoint: str, epoch_second: int, n: int, limit: int) -> int:
-        return self.store.take(endpoint, epoch_second, n, limit)
+        granted: int = self.store.take(endpoint, epoch_second, n, limit)
+        return granted
 
     def requests(self) -> int:
-        return sum(self.backend.aws.requests().values())
+        return int(sum(self.backend.aws.requests().values()))
 
 
 class _Manager(BaseManager):

@@ -41,7 +41,8 @@ def brand_zone(project: str | None = None) -> ZoneInfo:
     project."""
     from kairos.project import load_settings
 
-    return load_settings(project or os.environ.get("KAIROS_PROJECT_DIR")).zone
+    zone: ZoneInfo = load_settings(project or os.environ.get("KAIROS_PROJECT_DIR")).zone
+    return zone
 
 
 def local_time(value: Any, zone: ZoneInfo) -> str:

@@ -20,11 +20,11 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("kairos")
+        return str(version("kairos"))
     except PackageNotFoundError:
         from kairos import __version__
 
-        return __version__
+        return str(__version__)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -212,6 +212,36 @@ def _fast_transactions() -> None:
     models.DynamoDBBackend._kairos_fast = True
 
 
+def _partition_queries() -> None:
+    """moto's Query reads and sorts every item of the table to find one partition, so a
+    tick (the same few queries at any size) grows with the table. A query on the table's
+    own key reads just that partition: the table's items are kept by partition key."""
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table, "_kairos_partition_query", False):
+        return
+    original = Table.query
+    signature = inspect.signature(original)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        hash_key = bound.arguments.get("hash_key")
+        if bound.arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+            return original(self, *args, **kwargs)
+        partition = self.items.get(hash_key) or {}
+        # Only this call sees the partition alone (the server handles one request at a time).
+        self.all_items = lambda: sorted(partition.values(), key=lambda item: item.range_key)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+    Table._kairos_partition_query = True  # type: ignore[attr-defined]
+
+
 def install_clock(clock: Callable[[], Any] | None) -> None:
     """Run the emulator's clocks on `clock` (the simulator's virtual time): SQS delays
     and visibility timeouts, and the stream records' ApproximateCreationDateTime, which
@@ -315,6 +345,7 @@ def start_emulator(port: int | None = None) -> Emulator:
     # werkzeug logs every request by default: noise for operators and tests alike.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _fast_transactions()
+    _partition_queries()
     from kairos_dev.local import account
 
     account.install()  # SES GetAccount and the SMS sandbox status, for `kairos doctor`

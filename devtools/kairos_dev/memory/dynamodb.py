@@ -12,7 +12,7 @@ images. Every call is counted, so request figures read the same on either backen
 
 from __future__ import annotations
 
-import copy
+import json
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -30,7 +30,7 @@ from kairos_dev.memory.expressions import (
     parse_condition,
     project,
 )
-from kairos_dev.memory.tables import Item, Key, MemoryTable
+from kairos_dev.memory.tables import Item, Key, MemoryTable, clone_attr, clone_item
 
 MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_ITEMS = 100
@@ -57,6 +57,10 @@ class MemoryDynamoDB:
         self.clock = clock
         self.tables: dict[str, MemoryTable] = {}
         self.requests: Counter[str] = Counter()
+        self.metering = False
+        """Size every item for consumed capacity even when no caller asks (benchmarks)."""
+        self.units: dict[str, float] = {"read": 0.0, "write": 0.0}
+        """Read and write capacity units consumed while metering."""
 
     def create(self, name: str, definition: TableDef) -> MemoryTable:
         table = MemoryTable(name, definition, self.clock)
@@ -86,6 +90,15 @@ def _read_units(items: list[Item], consistent: bool) -> float:
     return float(units if consistent else units / 2)
 
 
+def _batch_units(found: list[Item], keys: list[Any]) -> Callable[[], float]:
+    def units() -> float:
+        if not found:
+            return float(len(keys))
+        return sum(_read_units([item], True) for item in found)
+
+    return units
+
+
 def _write_units(old: Item | None, new: Item | None, transactional: bool = False) -> float:
     size = max(item_size(old) if old else 0, item_size(new) if new else 0)
     return float(max(1, math.ceil(size / 1024)) * (2 if transactional else 1))
@@ -102,11 +115,19 @@ class MemoryDynamoDBClient:
     def _count(self, operation: str) -> None:
         self.backend.requests[operation] += 1
 
-    @staticmethod
-    def _capacity(kwargs: dict[str, Any], table: str, units: float) -> dict[str, Any]:
-        if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
-            return {"ConsumedCapacity": {"TableName": table, "CapacityUnits": units}}
-        return {}
+    def _capacity(
+        self, kwargs: dict[str, Any], table: str, units: Callable[[], float], *, writes: bool
+    ) -> dict[str, Any]:
+        """Consumed capacity, computed only when asked for or metered (sizing every item
+        costs more than the operation itself)."""
+        asked = kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
+        if not (asked or self.backend.metering):
+            return {}
+        consumed = units()
+        self.backend.units["write" if writes else "read"] += consumed
+        return (
+            {"ConsumedCapacity": {"TableName": table, "CapacityUnits": consumed}} if asked else {}
+        )
 
     # ---- control plane (what the local stack needs) -------------------------------------
 
@@ -148,7 +169,8 @@ class MemoryDynamoDBClient:
         response: dict[str, Any] = self._capacity(
             kwargs,
             table.name,
-            _read_units([item] if item else [], bool(kwargs.get("ConsistentRead"))),
+            lambda: _read_units([item] if item else [], bool(kwargs.get("ConsistentRead"))),
+            writes=False,
         )
         if item is not None:
             response["Item"] = self._project(item, kwargs)
@@ -156,10 +178,13 @@ class MemoryDynamoDBClient:
 
     @staticmethod
     def _project(item: Item, kwargs: dict[str, Any]) -> Item:
+        # Stored items are never changed in place, and callers treat answers as read-only
+        # (as every Kairos caller does; the parity test would show otherwise): answers
+        # share the stored values instead of copying them on every read.
         if kwargs.get("ProjectionExpression"):
             ctx = Context(kwargs.get("ExpressionAttributeNames"), None)
-            return copy.deepcopy(project(item, kwargs["ProjectionExpression"], ctx))
-        return copy.deepcopy(item)
+            return project(item, kwargs["ProjectionExpression"], ctx)
+        return item
 
     def _check(
         self, operation: str, table: MemoryTable, key: Key, kwargs: dict[str, Any]
@@ -177,7 +202,7 @@ class MemoryDynamoDBClient:
             if not passed:
                 extra: dict[str, Any] = {}
                 if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
-                    extra["Item"] = copy.deepcopy(current)
+                    extra["Item"] = clone_item(current)
                 raise client_error(
                     operation,
                     "ConditionalCheckFailedException",
@@ -188,6 +213,13 @@ class MemoryDynamoDBClient:
 
     @staticmethod
     def _validate_item(operation: str, item: Item) -> None:
+        # The JSON text is never shorter than DynamoDB's size of the item (names, quotes
+        # and escapes only add), so only an item whose JSON is long needs measuring.
+        try:
+            if len(json.dumps(item)) <= MAX_ITEM_BYTES:
+                return
+        except TypeError:
+            pass  # binary values: measure
         if item_size(item) > MAX_ITEM_BYTES:
             raise client_error(
                 operation,
@@ -203,9 +235,9 @@ class MemoryDynamoDBClient:
         key = table.key_of(item)
         self._check("PutItem", table, key, kwargs)
         old = table.put(item)
-        response = self._capacity(kwargs, table.name, _write_units(old, item))
+        response = self._capacity(kwargs, table.name, lambda: _write_units(old, item), writes=True)
         if kwargs.get("ReturnValues") == "ALL_OLD" and old is not None:
-            response["Attributes"] = copy.deepcopy(old)
+            response["Attributes"] = clone_item(old)
         return response
 
     def _updated(
@@ -231,15 +263,15 @@ class MemoryDynamoDBClient:
         table = self.backend.table(kwargs["TableName"], "UpdateItem")
         old, new = self._updated("UpdateItem", table, kwargs)
         table.put(new)
-        response = self._capacity(kwargs, table.name, _write_units(old, new))
+        response = self._capacity(kwargs, table.name, lambda: _write_units(old, new), writes=True)
         returned = kwargs.get("ReturnValues", "NONE")
         if returned == "ALL_NEW":
-            response["Attributes"] = copy.deepcopy(new)
+            response["Attributes"] = clone_item(new)
         elif returned == "ALL_OLD" and old is not None:
-            response["Attributes"] = copy.deepcopy(old)
+            response["Attributes"] = clone_item(old)
         elif returned == "UPDATED_NEW":
             response["Attributes"] = {
-                k: copy.deepcopy(v) for k, v in new.items() if old is None or old.get(k) != v
+                k: clone_attr(v) for k, v in new.items() if old is None or old.get(k) != v
             }
         return response
 
@@ -249,9 +281,9 @@ class MemoryDynamoDBClient:
         key = table.key_of(kwargs["Key"])
         self._check("DeleteItem", table, key, kwargs)
         old = table.delete(key)
-        response = self._capacity(kwargs, table.name, _write_units(old, None))
+        response = self._capacity(kwargs, table.name, lambda: _write_units(old, None), writes=True)
         if kwargs.get("ReturnValues") == "ALL_OLD" and old is not None:
-            response["Attributes"] = copy.deepcopy(old)
+            response["Attributes"] = clone_item(old)
         return response
 
     # ---- queries --------------------------------------------------------------------------
@@ -287,14 +319,9 @@ class MemoryDynamoDBClient:
                 if item is not None:
                     found.append(self._project(item, request))
             responses[name] = found
-            consumed.append(
-                {
-                    "TableName": name,
-                    "CapacityUnits": float(len(request["Keys"]))
-                    if not found
-                    else sum(_read_units([i], True) for i in found),
-                }
-            )
+            units = _batch_units(found, request["Keys"])
+            answer = self._capacity(kwargs, name, units, writes=False)
+            consumed.append(answer.get("ConsumedCapacity", {}))
         response: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
         if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
             response["ConsumedCapacity"] = consumed
@@ -358,7 +385,7 @@ class MemoryDynamoDBClient:
                 if body.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
                     reason_item = table.get(key)
                     if reason_item is not None:
-                        reason["Item"] = copy.deepcopy(reason_item)  # type: ignore[assignment]
+                        reason["Item"] = clone_item(reason_item)  # type: ignore[assignment]
                 reasons.append(reason)
         if failed:
             listed = ", ".join(r["Code"] for r in reasons)
@@ -369,18 +396,23 @@ class MemoryDynamoDBClient:
                 f"reasons [{listed}]",
                 CancellationReasons=reasons,
             )
-        units = 0.0
-        for operation, table, key, current, new in plans:
+        for operation, table, key, _, new in plans:
             if operation in ("Put", "Update") and new is not None:
                 table.put(new)
-                units += _write_units(current, new, transactional=True)
             elif operation == "Delete":
                 table.delete(key)
-                units += _write_units(current, None, transactional=True)
-        response: dict[str, Any] = {}
-        if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES") and plans:
-            response["ConsumedCapacity"] = [{"TableName": plans[0][1].name, "CapacityUnits": units}]
-        return response
+        if not plans:
+            return {}
+
+        def units() -> float:
+            return sum(
+                _write_units(current, new if operation != "Delete" else None, transactional=True)
+                for operation, _, _, current, new in plans
+                if operation != "ConditionCheck"
+            )
+
+        answer = self._capacity(kwargs, plans[0][1].name, units, writes=True)
+        return {"ConsumedCapacity": [answer["ConsumedCapacity"]]} if answer else {}
 
     def transact_get_items(self, **kwargs: Any) -> dict[str, Any]:
         self._count("TransactGetItems")

@@ -9,7 +9,6 @@ own ordered entries.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -22,7 +21,7 @@ from kairos_dev.memory.expressions import (
     parse_condition,
     project,
 )
-from kairos_dev.memory.tables import Item, Key, MemoryTable
+from kairos_dev.memory.tables import Item, Key, MemoryTable, clone_attr
 
 _MAX = "\U0010ffff"
 
@@ -156,7 +155,7 @@ def run_query(table: MemoryTable, kwargs: dict[str, Any]) -> dict[str, Any]:
         if index:
             for attribute in (hash_attr, range_attr):
                 if attribute and attribute in last:
-                    last_key[attribute] = copy.deepcopy(last[attribute])
+                    last_key[attribute] = clone_attr(last[attribute])
         response["LastEvaluatedKey"] = last_key
     if kwargs.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
         size = sum(item_size(i) for i in read)
@@ -173,8 +172,8 @@ def _shape(item: Item, kwargs: dict[str, Any], ctx: Context) -> Item:
     if kwargs.get("Select") == "COUNT":
         return {}
     if kwargs.get("ProjectionExpression"):
-        return copy.deepcopy(project(item, kwargs["ProjectionExpression"], ctx))
-    return copy.deepcopy(item)
+        return project(item, kwargs["ProjectionExpression"], ctx)
+    return item  # shared, read-only (see MemoryDynamoDBClient._project)
 
 
 def run_scan(table: MemoryTable, kwargs: dict[str, Any]) -> dict[str, Any]:
