@@ -123,7 +123,7 @@ def test_wait_for_a_click_on_this_send(tmp_path: Path) -> None:
         ("2026-03-03T10:00", "U-clicks", "thanks", "sent"),
         ("2026-03-04T10:00", "U-elsewhere", "reminder", "sent"),
     ]
-    assert "https://kairos_dev.local/t/" in (out.deliveries[0].text or "")  # a tracked link
+    assert "https://kairos.local/t/" in (out.deliveries[0].text or "")  # a tracked link
 
 
 def test_ses_bounces_and_complaints_come_back_through_the_webhook(tmp_path: Path) -> None:

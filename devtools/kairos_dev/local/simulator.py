@@ -195,7 +195,7 @@ class Simulation:
 
         self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
         self.stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = self._fake_line.url
-        self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos_dev.local/t/")
+        self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos.local/t/")
         settings = load_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)
         self.ses_events = SesEvents(self.stack.prefix, clock=self.clock)
