@@ -1,9 +1,9 @@
-"""Ingest benchmark: signed webhook requests through the real handler, against the
-embedded emulator, in one process.
+"""Ingest benchmark: signed webhook requests through the real handler on the memory
+backend, in one process (what Kairos costs, not the emulator).
 
 Figures: `events_per_s`, `ddb_requests_per_event` (every DynamoDB call the handler
-makes, counted at the botocore layer), `write_units_per_event` (from
-ReturnConsumedCapacity on the transaction), `read_units_per_event`.
+makes, counted by the backend), `write_units_per_event` and `read_units_per_event`
+(DynamoDB's sizing rules: 1 KB per write unit, transactions twice, 4 KB per read unit).
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from kairos.clock import FixedClock
 from kairos.ingest.signatures import sign_kairos, sign_line
 from kairos_dev.local.apigw import proxy_event
-from kairos_dev.local.emulator import start_emulator
-from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.backends import MemoryBackend
+from kairos_dev.local.functions import FunctionHost
 from kairos_dev.local.stack import create_local_stack
 
 EVENTS = int(os.environ.get("KAIROS_BENCH_INGEST_EVENTS", "600"))
@@ -61,45 +63,34 @@ def _requests(n: int) -> list[tuple[str, bytes, str]]:
 
 
 def run() -> dict[str, float]:
-    emulator = start_emulator()
-    saved = dict(os.environ)
-    try:
-        stack = create_local_stack(emulator, prefix="bench")
-        stack.activate()
-        module = load_function("webhook", fresh=True)
-        requests = _requests(EVENTS)
-        signed = []
-        for path, body, scheme in requests:
-            if scheme == "line":
-                headers = {"X-Line-Signature": sign_line(body, stack.secrets.line_channel_secret)}
-            else:
-                headers = {"X-Kairos-Signature": sign_kairos(body, stack.secrets.webhook_secret)}
-            signed.append(proxy_event("POST", path, headers, body, T0))
-        context = LambdaContext(function_name="kairos-webhook")
-        module.handler(signed[0], context)  # warm: secrets cached, clients built
-        calls = {"n": 0}
-
-        def count(**_: Any) -> None:
-            calls["n"] += 1
-
-        store = module.store()
-        store.client.meta.events.register("before-send.dynamodb", count)
-        store.usage.requests = 0
-        store.usage.write_units = store.usage.read_units = 0.0
-        started = time.perf_counter()
-        for event in signed[1:]:
-            answer = module.handler(event, context)
-            if answer["statusCode"] != 200:
-                raise RuntimeError(f"bench request refused: {answer['body']}")
-        elapsed = time.perf_counter() - started
-        n = len(signed) - 1
-        return {
-            "events_per_s": round(n / elapsed, 1),
-            "ddb_requests_per_event": round(calls["n"] / n, 3),
-            "write_units_per_event": round(store.usage.write_units / n, 3),
-            "read_units_per_event": round(store.usage.read_units / n, 3),
-        }
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        emulator.stop()
+    """The real webhook handler, wired to the memory backend (the Kairos cost), counting
+    the DynamoDB requests and capacity units the backend answered."""
+    clock = FixedClock(datetime.fromtimestamp(T0 / 1000, tz=UTC))
+    backend = MemoryBackend(clock)
+    stack = create_local_stack(backend, prefix="bench")
+    host = FunctionHost(backend.aws, stack.environ())
+    signed = []
+    for path, body, scheme in _requests(EVENTS):
+        if scheme == "line":
+            headers = {"X-Line-Signature": sign_line(body, stack.secrets.line_channel_secret)}
+        else:
+            headers = {"X-Kairos-Signature": sign_kairos(body, stack.secrets.webhook_secret)}
+        signed.append(proxy_event("POST", path, headers, body, T0))
+    host.invoke("webhook", signed[0])  # warm: secrets cached, services built
+    dynamodb = backend.aws.dynamodb
+    dynamodb.metering = True
+    requests_before = sum(dynamodb.requests.values())
+    units_before = dict(dynamodb.units)
+    started = time.perf_counter()
+    for event in signed[1:]:
+        answer = host.invoke("webhook", event)
+        if answer["statusCode"] != 200:
+            raise RuntimeError(f"bench request refused: {answer['body']}")
+    elapsed = time.perf_counter() - started
+    n = len(signed) - 1
+    return {
+        "events_per_s": round(n / elapsed, 1),
+        "ddb_requests_per_event": round((sum(dynamodb.requests.values()) - requests_before) / n, 3),
+        "write_units_per_event": round((dynamodb.units["write"] - units_before["write"]) / n, 3),
+        "read_units_per_event": round((dynamodb.units["read"] - units_before["read"]) / n, 3),
+    }
