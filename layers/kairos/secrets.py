@@ -7,13 +7,11 @@ reach logs.
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
-from kairos.aws import AwsClients, Boto3Clients
+from kairos.aws import AwsClients
 
 CACHE_SECONDS = 300
 
@@ -52,21 +50,3 @@ class SecretStore:
         if not isinstance(value, str) or not value:
             raise ValueError(f"secret {name} has no {field}")
         return value.encode()
-
-
-@cache
-def _default(endpoint: str | None) -> SecretStore:
-    # One store per endpoint: a local emulator restarted on a new port gets a new client.
-    return SecretStore(Boto3Clients())
-
-
-def line_secrets(name: str) -> dict[str, str]:
-    return _default(os.environ.get("AWS_ENDPOINT_URL")).line(name)
-
-
-def webhook_secrets(name: str) -> dict[str, str]:
-    return _default(os.environ.get("AWS_ENDPOINT_URL")).webhook(name)
-
-
-def member_id_key(name: str) -> bytes:
-    return _default(os.environ.get("AWS_ENDPOINT_URL")).member_id_key(name)

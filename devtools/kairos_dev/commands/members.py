@@ -112,9 +112,10 @@ def run_import(args: argparse.Namespace) -> int:
     except SimulationInputError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    from kairos.aws import Boto3Clients
     from kairos.config import RuntimeConfig
     from kairos.project import load_settings
-    from kairos.secrets import member_id_key
+    from kairos.secrets import SecretStore
 
     repo = repository(args.table)  # reads the running `kairos local`'s environment first
     config = RuntimeConfig.from_env()
@@ -123,7 +124,7 @@ def run_import(args: argparse.Namespace) -> int:
         repo,
         at,
         load_settings(config.project_dir).zone,
-        member_id_key=member_id_key(config.member_id_secret_name),
+        member_id_key=SecretStore(Boto3Clients()).member_id_key(config.member_id_secret_name),
     )
     members = {r.member_id for r in results}
     applied = sum(1 for r in results if r.status != "duplicate")
