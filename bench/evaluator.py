@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import simulate, ticks
+from kairos.aws import Boto3Clients
+from kairos.config import RuntimeConfig
 from kairos.ingest.signatures import sign_kairos
+from kairos.wiring import evaluator as wiring
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.emulator import start_emulator
-from kairos_dev.local.functions import LambdaContext, load_function
+from kairos_dev.local.functions import FunctionHost, LambdaContext, load_function
 from kairos_dev.local.pumps import StreamPump, schedule_event
 from kairos_dev.local.stack import create_local_stack
 
@@ -63,7 +66,7 @@ def run() -> dict[str, float]:
             _project(project)
             stack = create_local_stack(emulator, prefix="benchev", project_dir=str(project))
             stack.activate()
-            webhook = load_function("webhook", fresh=True)
+            host = FunctionHost(Boto3Clients(), stack.environ())
             evaluator = load_function("evaluator", fresh=True)
             context = LambdaContext(function_name="kairos-evaluator")
             # Members follow, then each sends one event that triggers five journeys.
@@ -79,7 +82,7 @@ def run() -> dict[str, float]:
                     request = proxy_event(
                         "POST", "/events", headers, body, int(T0.timestamp() * 1000)
                     )
-                    answer = webhook.handler(request, LambdaContext(function_name="kairos-webhook"))
+                    answer = host.invoke("webhook", request)
                     if answer["statusCode"] != 200:
                         raise RuntimeError(answer["body"])
             records: list[dict[str, Any]] = []
@@ -96,9 +99,9 @@ def run() -> dict[str, float]:
             )
             while pump.pump_once():
                 pass
-            service = (
-                evaluator.evaluator()
-            )  # cold start (project load, publication) outside the timing
+            # Cold start (project load, publication) outside the timing.
+            services = wiring.build(RuntimeConfig.from_env(), Boto3Clients())
+            service = services.evaluator
             calls = {"n": 0}
 
             def count(**_: Any) -> None:
@@ -107,7 +110,8 @@ def run() -> dict[str, float]:
             service.store.client.meta.events.register("before-send.dynamodb", count)
             began = time.perf_counter()
             for start in range(0, len(records), 100):
-                result = evaluator.handler({"Records": records[start : start + 100]}, context)
+                batch = {"Records": records[start : start + 100]}
+                result = evaluator.handle(batch, context, services)
                 if result.get("batchItemFailures"):
                     raise RuntimeError(f"evaluator failed records: {result}")
             events_elapsed = time.perf_counter() - began
@@ -118,7 +122,7 @@ def run() -> dict[str, float]:
             committed = max(float(r["dynamodb"]["ApproximateCreationDateTime"]) for r in records)
             tick = datetime.fromtimestamp(committed, tz=UTC) + timedelta(days=1, minutes=10)
             began = time.perf_counter()
-            report = evaluator.handler(schedule_event(tick), context)
+            report = evaluator.handle(schedule_event(tick), context, services)
             steps_elapsed = time.perf_counter() - began
             steps = report["timers"]
             if steps == 0:
