@@ -166,16 +166,25 @@ def _link_event(link: Link) -> CanonicalEvent | None:
     )
 
 
-def click(token: str) -> Response[str]:
-    """A tracked link: record `message.clicked`, then send the member on (302) to the
-    http(s) target signed when the message was rendered."""
-    link = _link(token, "t")
+def _recorded(token: str, kind: str) -> Link | Response[str]:
+    """The link once its event (click or unsubscribe) is applied, or the page saying why
+    it was not."""
+    link = _link(token, kind)
     if isinstance(link, Response):
         return link
     event = _link_event(link)
     if event is None:
         return _link_page(*UNKNOWN_LINK)
     apply([event], namespace="link")
+    return link
+
+
+def click(token: str) -> Response[str]:
+    """A tracked link: record `message.clicked`, then send the member on (302) to the
+    http(s) target signed when the message was rendered."""
+    link = _recorded(token, "t")
+    if isinstance(link, Response):
+        return link
     return Response(
         status_code=302, content_type="text/plain", body="", headers={"Location": link.url}
     )
@@ -205,13 +214,9 @@ def unsubscribe_page(token: str) -> Response[str]:
 def unsubscribe(token: str) -> Response[str]:
     """Unsubscribe: RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by mail
     clients) and the confirmation page's button."""
-    link = _link(token, "u")
+    link = _recorded(token, "u")
     if isinstance(link, Response):
         return link
-    event = _link_event(link)
-    if event is None:
-        return _link_page(*UNKNOWN_LINK)
-    apply([event], namespace="link")
     return _link_page(200, *UNSUBSCRIBED)
 
 
