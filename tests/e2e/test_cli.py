@@ -167,3 +167,17 @@ def test_members_show_times_in_the_brand_time_zone(
 
     assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["member"]["profile"]["name"] == "林小美"
+
+
+def test_members_erase_by_identifier_then_again(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, project = member_table
+    capsys.readouterr()
+    erase = ["members", "erase", "--line", "U1", "--request", "DSR-7", "--table", table]
+    assert main([*erase, "--project", project, "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["status"] == "erased" and done["identifiers_tombstoned"] >= 1
+    assert main(["members", "show", "--line", "U1", "--table", table]) == 1
+    assert main(erase) == 0
+    assert "absent (erased before)" in capsys.readouterr().out

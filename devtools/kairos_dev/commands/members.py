@@ -1,4 +1,5 @@
-"""`kairos members show (ID | --line U… | --email … | --phone … | --external …)`."""
+"""`kairos members show|erase (ID | --line U… | --email … | --phone … | --external …)`,
+`import`, `export`."""
 
 from __future__ import annotations
 
@@ -31,6 +32,30 @@ def register(subparsers: Any) -> None:
     show.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
     show.add_argument("--limit", type=int, default=50, help="timeline entries (newest)")
     show.set_defaults(func=run_show)
+
+    wipe = actions.add_parser(
+        "erase",
+        help="erase a member for a personal-data deletion request (idempotent)",
+        description=(
+            "Removes the member's profile, timeline, orders, enrolments, index entries and "
+            "aliases, cancels its timers, strips personal fields from its delivery records "
+            "and leaves a tombstone per identifier: a later event naming one is dropped "
+            "unless it is a new consent (docs/events.md, Erasure)."
+        ),
+    )
+    wipe.add_argument("member_id", nargs="?", help="member id (m-…)")
+    named = wipe.add_mutually_exclusive_group()
+    named.add_argument("--line", dest="line_user_id", help="LINE user id")
+    named.add_argument("--email")
+    named.add_argument("--phone")
+    named.add_argument("--external", dest="external_id", help="shop customer id")
+    wipe.add_argument(
+        "--request", required=True, metavar="REF", help="the deletion request's reference"
+    )
+    wipe.add_argument("--table", help="main table name")
+    wipe.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
+    wipe.add_argument("--json", action="store_true", help="print JSON")
+    wipe.set_defaults(func=run_erase)
 
     load = actions.add_parser(
         "import",
@@ -91,6 +116,60 @@ def run_show(args: argparse.Namespace) -> int:
     from kairos_dev.local.display import print_member
 
     print_member(member, timeline, brand_zone(args.project))
+    return 0
+
+
+def named_identifier(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The one identifier given as --line/--email/--phone/--external, normalised."""
+    from kairos.models.events import MemberRef
+
+    ids = {k: getattr(args, k) for k in ("line_user_id", "email", "phone", "external_id")}
+    given = {k: v for k, v in ids.items() if v}
+    if not given:
+        return None
+    [(kind, value)] = MemberRef.model_validate(given).identifiers().items()
+    return kind, value
+
+
+def run_erase(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.config import RuntimeConfig
+    from kairos.members.erase import erase, find_member
+    from kairos.secrets import member_id_key
+    from kairos_dev.brand import brand_segments, erasure_store
+
+    store = erasure_store(args.table)  # reads the running `kairos local`'s environment first
+    key = member_id_key(RuntimeConfig.from_env().member_id_secret_name)
+    member_id = args.member_id
+    if member_id is None:
+        named = named_identifier(args)
+        if named is None:
+            print("name a member: ID, --line, --email, --phone or --external", file=sys.stderr)
+            return 2
+        member_id, erased_before = find_member(store, *named, key)
+        if member_id is None:
+            status = "absent (erased before)" if erased_before else "absent (never known)"
+            print(json.dumps({"status": "absent"}) if args.json else f"{named[0]}: {status}")
+            return 0
+    done = erase(
+        member_id,
+        store,
+        datetime.now(UTC),
+        args.request,
+        member_id_key=key,
+        segment_ids=brand_segments(args.project),
+    )
+    if args.json:
+        print(json.dumps(done.as_json()))
+    elif done.status == "absent":
+        print(f"{member_id}: nothing left to erase")
+    else:
+        print(
+            f"{member_id} erased: {done.items} items, {done.timers} timers cancelled, "
+            f"{done.deliveries} delivery records scrubbed, "
+            f"{done.identifiers} identifiers tombstoned (request {args.request})"
+        )
     return 0
 
 

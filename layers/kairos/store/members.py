@@ -108,6 +108,13 @@ class MemberRepository:
 
     # ---- ingest's ports ----------------------------------------------------------------
 
+    def erased(self, hashes: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(hashes))
+        if not wanted:
+            return set()
+        found = self._batch_get([(keys.erased_pk(h), keys.ERASED_SK) for h in wanted])
+        return {h for h in wanted if (keys.erased_pk(h), keys.ERASED_SK) in found}
+
     def owners(self, identifiers: Iterable[Identifier]) -> dict[Identifier, str]:
         wanted = list(dict.fromkeys(identifiers))
         if not wanted:
@@ -159,7 +166,7 @@ class MemberRepository:
                 "event_id": event.id,
                 "sk": "EVENT",
                 "type": event.type,
-                "member_id": member.member_id,
+                # No member id: a marker outlives an erasure for up to its TTL.
                 "time": event.time.isoformat(),
                 "expires_at": int((utc(now) + timedelta(days=self.event_ttl_days)).timestamp()),
             }
