@@ -181,3 +181,28 @@ def test_members_erase_by_identifier_then_again(
     assert main(["members", "show", "--line", "U1", "--table", table]) == 1
     assert main(erase) == 0
     assert "absent (erased before)" in capsys.readouterr().out
+
+
+def test_members_tag_note_list_and_show(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, project = member_table
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+    where = ["--table", table, "--project", project]
+    assert main(["members", "tag", member_id, "回購", *where]) == 0
+    assert (
+        main(["members", "note", member_id, "--text", "Called back", "--author", "Mei", *where])
+        == 0
+    )
+    assert main(["members", "note", member_id, "--text", "bell\x07", *where]) == 2
+    capsys.readouterr()
+    assert main(["members", "list", "--tag", "回購", "--table", table, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"members": [member_id], "next": None}
+    assert main(["members", "show", member_id, *where]) == 0
+    shown = capsys.readouterr().out
+    assert "Notes" in shown and "Called back" in shown and "Mei" in shown
+    assert main(["members", "untag", member_id, "回購", *where]) == 0
+    capsys.readouterr()
+    assert main(["members", "list", "--tag", "回購", "--table", table, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["members"] == []

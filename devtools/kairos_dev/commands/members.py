@@ -1,5 +1,5 @@
 """`kairos members show|erase (ID | --line U… | --email … | --phone … | --external …)`,
-`import`, `export`."""
+`import`, `export`; `tag`, `untag`, `note` and `list` are in kairos_dev.member_admin."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def register(subparsers: Any) -> None:
     wipe.add_argument("--json", action="store_true", help="print JSON")
     wipe.set_defaults(func=run_erase)
 
+    from kairos_dev.member_admin import register_actions
+
+    register_actions(actions)
+
     load = actions.add_parser(
         "import",
         help="create or update members from a CSV file",
@@ -108,14 +112,17 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"no member {member_id}", file=sys.stderr)
         return 1
     timeline = repo.timeline(member_id, limit=args.limit)
+    from kairos.members.service import NOTE
+
+    notes = repo.timeline_of_kind(member_id, NOTE)
     if args.json:
-        print(json.dumps({"member": member.model_dump(mode="json"), "timeline": timeline},
-                         ensure_ascii=False, indent=2, default=str))  # fmt: skip
+        shown = {"member": member.model_dump(mode="json"), "notes": notes, "timeline": timeline}
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
         return 0
     from kairos_dev.brand import brand_zone
     from kairos_dev.local.display import print_member
 
-    print_member(member, timeline, brand_zone(args.project))
+    print_member(member, timeline, brand_zone(args.project), notes=notes)
     return 0
 
 
