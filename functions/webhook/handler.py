@@ -66,12 +66,17 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
     )
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
-    return {
+    # Events naming an erased member's identifiers, without a new consent: dropped.
+    erased = sum(1 for r in results if r.status == "erased")
+    answer: dict[str, Any] = {
         "received": len(events),
-        "applied": len(results) - duplicates,
+        "applied": len(results) - duplicates - erased,
         "duplicates": duplicates,
-        "members": [r.member_id for r in results],
+        "members": [r.member_id for r in results if r.status != "erased"],
     }
+    if erased:
+        answer["erased"] = erased
+    return answer
 
 
 def line_webhook() -> dict[str, Any]:

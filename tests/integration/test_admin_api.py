@@ -96,3 +96,4 @@ def test_erase_by_api_is_idempotent(webhook: WebhookClient, members: MemberRepos
     assert admin(webhook, "GET", f"/admin/members/{member_id}")[0] == 404
     late = webhook.events(canonical("e2", "tag.added", {"email": "amy@example.com"}, {"tag": "x"}))
     assert late.status == 200 and members.find("email", "amy@example.com") is None
+    assert (late.body["applied"], late.body["erased"], late.body["members"]) == (0, 1, [])

@@ -211,10 +211,12 @@ def run_import(args: argparse.Namespace) -> int:
         load_settings(config.project_dir).zone,
         member_id_key=member_id_key(config.member_id_secret_name),
     )
-    members = {r.member_id for r in results}
-    applied = sum(1 for r in results if r.status != "duplicate")
-    already = len(results) - applied
-    print(f"{len(members)} members, {applied} changes applied ({already} already there)")
+    members = {r.member_id for r in results if r.status != "erased"}
+    erased = sum(1 for r in results if r.status == "erased")
+    applied = sum(1 for r in results if r.status not in ("duplicate", "erased"))
+    already = len(results) - applied - erased
+    skipped = f", {erased} skipped: erased members without a new consent" if erased else ""
+    print(f"{len(members)} members, {applied} changes applied ({already} already there){skipped}")
     return 0
 
 
