@@ -68,10 +68,23 @@ def register(subparsers: Any) -> None:
             "Columns: line_user_id, email, phone, external_id (at least one per row), "
             "tags (';'-separated), consent_line / consent_email / consent_sms, and any "
             "other column as a profile attribute. Each row is applied as events, so an "
-            "import twice changes nothing, and journeys see imported members like others."
+            "import twice changes nothing, and journeys see imported members like others. "
+            "Rows that do not validate are set aside (line, column, reason) in a reject "
+            "file; the good rows are applied, and the command exits 1."
         ),
     )
     load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument(
+        "--map",
+        metavar="COL=FILE_COL,…",
+        help="the file's column names for Kairos columns, e.g. email=E-mail,phone=Mobile",
+    )
+    load.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE.csv",
+        help="where to write rejected rows (default: FILE.rejects.csv, only if any)",
+    )
     load.add_argument("--at", help="event time (ISO 8601 with offset; default: now)")
     load.add_argument("--table", help="main table name")
     load.set_defaults(func=run_import)
@@ -184,7 +197,8 @@ def run_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from kairos.ingest.service import ingest
-    from kairos_dev.local.simulator import SimulationInputError, load_members
+    from kairos_dev.member_import import BadMap, parse_map, read_members, write_rejects
+    from kairos_dev.progress import progress_bar
 
     if not args.file.exists():
         print(f"{args.file}: no such file", file=sys.stderr)
@@ -194,30 +208,41 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"--at {args.at}: needs an offset, e.g. +08:00", file=sys.stderr)
         return 2
     try:
-        events = load_members(args.file, at)
-    except SimulationInputError as exc:
+        batch = read_members(args.file, at, parse_map(args.map))
+    except BadMap as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return 2
     from kairos.config import RuntimeConfig
     from kairos.project import load_settings
     from kairos.secrets import member_id_key
 
     repo = repository(args.table)  # reads the running `kairos local`'s environment first
     config = RuntimeConfig.from_env()
-    results = ingest(
-        events,
-        repo,
-        at,
-        load_settings(config.project_dir).zone,
-        member_id_key=member_id_key(config.member_id_secret_name),
-    )
+    zone = load_settings(config.project_dir).zone
+    key = member_id_key(config.member_id_secret_name)
+    results = []
+    with progress_bar() as bar:
+        task = bar.add_task("importing", total=len(batch.events))
+        for start in range(0, len(batch.events), 100):
+            chunk = batch.events[start : start + 100]
+            results.extend(ingest(chunk, repo, at, zone, member_id_key=key))
+            bar.advance(task, len(chunk))
     members = {r.member_id for r in results if r.status != "erased"}
     erased = sum(1 for r in results if r.status == "erased")
     applied = sum(1 for r in results if r.status not in ("duplicate", "erased"))
     already = len(results) - applied - erased
     skipped = f", {erased} skipped: erased members without a new consent" if erased else ""
     print(f"{len(members)} members, {applied} changes applied ({already} already there){skipped}")
-    return 0
+    if not batch.rejects:
+        return 0
+    target = args.rejects or args.file.with_suffix(".rejects.csv")
+    write_rejects(target, batch.header, batch.rejects)
+    print(
+        f"{len(batch.rejects)} of {batch.rows} rows rejected, written to {target}:", file=sys.stderr
+    )
+    for reject in batch.rejects[:10]:
+        print(f"  line {reject.line}, {reject.column}: {reject.reason}", file=sys.stderr)
+    return 1
 
 
 EXPORT_COLUMNS = ("member_id", "line_user_id", "email", "phone", "external_id")
