@@ -1,4 +1,5 @@
-"""`kairos members tag|untag ID TAG`, `members note ID --text …`, `members list --tag T`:
+"""`kairos members tag|untag ID TAG`, `members note ID --text …`, `members list --tag T`,
+`members merge KEEP ABSORB`:
 what staff do day to day, through the same service code as the admin API
 (kairos.members.service), against the table from --table, KAIROS_TABLE or the running
 `kairos local`."""
@@ -29,6 +30,23 @@ def register_actions(actions: Any) -> None:
     note.add_argument("--table", help="main table name")
     note.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
     note.set_defaults(func=run_note)
+
+    join = actions.add_parser(
+        "merge",
+        help="merge ABSORB into KEEP: one person known as two members (idempotent)",
+        description=(
+            "Repoints ABSORB's identifiers to KEEP, moves its timeline and orders, keeps "
+            "the newest value of each profile field, unites tags, recomputes statistics "
+            "from both order histories and ends ABSORB's enrolments (docs/events.md)."
+        ),
+    )
+    join.add_argument("keep", metavar="KEEP", help="the member id that stays")
+    join.add_argument("absorb", metavar="ABSORB", help="the member id merged into KEEP")
+    join.add_argument("--request", default="cli", metavar="REF", help="a reference to record")
+    join.add_argument("--table", help="main table name")
+    join.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
+    join.add_argument("--json", action="store_true", help="print JSON")
+    join.set_defaults(func=run_merge)
 
     listing = actions.add_parser(
         "list", help="member ids with a tag, a page at a time (from the tag index, no scan)"
@@ -93,6 +111,32 @@ def run_note(args: argparse.Namespace) -> int:
         print(f"no member {args.member_id}", file=sys.stderr)
         return 1
     print(f"{args.member_id}: note added")
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.members.merge import merge
+    from kairos.store.merging import MergeRepository
+    from kairos_dev.brand import brand_segments, member_repository
+
+    members = member_repository(args.table)
+    store = MergeRepository(members.table, members.client)
+    try:
+        done = merge(
+            args.keep, args.absorb, store, datetime.now(UTC), args.request,
+            segment_ids=brand_segments(args.project),
+        )  # fmt: skip
+    except (LookupError, ValueError) as exc:
+        print(str(exc).strip("'\""), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(done.as_json()))
+    elif done.status == "absent":
+        print(f"{args.absorb}: not a member (merged before?); nothing changed")
+    else:
+        print(f"{args.absorb} merged into {args.keep} ({done.moved} entries and orders moved)")
     return 0
 
 

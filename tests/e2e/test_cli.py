@@ -206,3 +206,28 @@ def test_members_tag_note_list_and_show(
     capsys.readouterr()
     assert main(["members", "list", "--tag", "回購", "--table", table, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["members"] == []
+
+
+def test_members_merge_from_the_cli(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table, project = member_table
+    source = tmp_path / "other.csv"
+    source.write_text("email,name\nsecond@example.com,Second\n", encoding="utf-8")
+    assert main(["members", "import", str(source), "--table", table]) == 0
+    capsys.readouterr()
+    ids = []
+    for who in (["--line", "U1"], ["--email", "second@example.com"]):
+        assert main(["members", "show", *who, "--table", table, "--json"]) == 0
+        ids.append(json.loads(capsys.readouterr().out)["member"]["member_id"])
+    keep, absorb = ids
+    merge = ["members", "merge", keep, absorb, "--table", table, "--project", project]
+    assert main([*merge, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "merged"
+    assert (
+        main(["members", "show", "--email", "second@example.com", "--table", table, "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["member"]["member_id"] == keep
+    assert main(merge) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert main(["members", "merge", keep, keep, "--table", table]) == 1
