@@ -279,9 +279,14 @@ def admin_note(member_id: str) -> Response[Any]:
     return _answer(admin_api.note_member(_admin(), unquote(member_id), raw_body()))
 
 
+def admin_merge(member_id: str, absorb_id: str) -> Response[Any]:
+    return _answer(admin_api.merge_members(_admin(), unquote(member_id), unquote(absorb_id)))
+
+
 routes.register(
     app,
     {
+        "admin_merge": admin_merge,
         "admin_find": admin_find,
         "admin_member": admin_member,
         "admin_erase": admin_erase,

@@ -97,3 +97,16 @@ def test_erase_by_api_is_idempotent(webhook: WebhookClient, members: MemberRepos
     late = webhook.events(canonical("e2", "tag.added", {"email": "amy@example.com"}, {"tag": "x"}))
     assert late.status == 200 and members.find("email", "amy@example.com") is None
     assert (late.body["applied"], late.body["erased"], late.body["members"]) == (0, 1, [])
+
+
+def test_merge_by_api(webhook: WebhookClient, members: MemberRepository) -> None:
+    keep = a_member(webhook, members)
+    assert webhook.events(canonical("e9", "line.follow", {"line_user_id": "U-amy"})).status == 200
+    absorb = members.find("line_user_id", "U-amy")
+    assert absorb is not None and absorb != keep
+    status, done = admin(webhook, "POST", f"/admin/members/{keep}/merge/{absorb}?request=CS-3")
+    assert (status, done["status"]) == (200, "merged")
+    assert members.find("line_user_id", "U-amy") == keep
+    assert admin(webhook, "POST", f"/admin/members/{keep}/merge/{absorb}")[1]["status"] == "absent"
+    assert admin(webhook, "POST", f"/admin/members/{keep}/merge/{keep}")[0] == 400
+    assert admin(webhook, "POST", f"/admin/members/m-nobody/merge/{absorb}")[0] == 404

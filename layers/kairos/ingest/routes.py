@@ -74,6 +74,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "admin/members/{member_id}/tags/{tag}", "admin_tag", "iam"),
     Route("DELETE", "admin/members/{member_id}/tags/{tag}", "admin_untag", "iam"),
     Route("POST", "admin/members/{member_id}/notes", "admin_note", "iam"),
+    Route("POST", "admin/members/{member_id}/merge/{absorb_id}", "admin_merge", "iam"),
 )
 
 

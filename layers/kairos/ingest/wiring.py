@@ -13,8 +13,8 @@ from kairos.models.settings import Settings
 from kairos.project import load_settings
 from kairos.secrets import SecretStore
 from kairos.store.deliveries import DeliveryStore
-from kairos.store.erasure import ErasureRepository
 from kairos.store.members import MemberRepository
+from kairos.store.merging import MergeRepository
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class WebhookServices:
     secrets: SecretStore
     members: MemberRepository
     deliveries: DeliveryStore
-    erasure: ErasureRepository
+    erasure: MergeRepository
+    """Erasures and merges (a merge removes the absorbed member as an erasure does)."""
 
     def member_id_key(self) -> bytes:
         """The brand's member-id key (read through the secrets cache)."""
@@ -52,7 +53,7 @@ def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
             timeline_ttl_days=config.timeline_ttl_days,
         ),
         deliveries=DeliveryStore(config.table, dynamodb),
-        erasure=ErasureRepository(config.table, dynamodb),
+        erasure=MergeRepository(config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days),
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kairos.members.erase import erase
-from kairos.members.ports import ErasureStore
+from kairos.members.merge import MergeStore, merge
 from kairos.members.service import (
     LOOKUP_KINDS,
     Brand,
@@ -33,7 +33,7 @@ MAX_PAGE = 500
 @dataclass(frozen=True)
 class AdminRequest:
     members: MemberAdminStore
-    erasure: ErasureStore
+    erasure: MergeStore
     brand: Brand
     segment_ids: Callable[[], list[str]]
     now: datetime
@@ -92,6 +92,21 @@ def erase_member(req: AdminRequest, member_id: str) -> Answer:
     return 200, done.as_json()
 
 
+def merge_members(req: AdminRequest, keep: str, absorb: str) -> Answer:
+    """ABSORB into KEEP (`?request=REF` recorded on the timeline): 200 `merged`, then
+    200 `absent`; 404 without KEEP; 400 for the same member twice."""
+    if keep == absorb:
+        raise InvalidRequest("KEEP and ABSORB are the same member")
+    try:
+        done = merge(
+            keep, absorb, req.erasure, req.now, req.query.get("request") or req.request_id,
+            segment_ids=req.segment_ids(),
+        )  # fmt: skip
+    except LookupError:
+        return 404, {"error": f"no member {keep}"}
+    return 200, done.as_json()
+
+
 def tag_member(req: AdminRequest, member_id: str, tag: str, *, add: bool) -> Answer:
     result = change_tag(
         req.members, member_id, tag, add=add, now=req.now, brand=req.brand,
@@ -130,6 +145,7 @@ __all__ = [
     "erase_member",
     "find_members",
     "get_member",
+    "merge_members",
     "note_member",
     "tag_member",
 ]
