@@ -1,7 +1,9 @@
 """What member administration needs from the store, in domain terms.
 
 The DynamoDB adapter is kairos.store.erasure (erasure) and kairos.store.members
-(lookups); raw items never cross these ports. Every method reaches items by key:
+(lookups); raw items never cross these ports, only the store's typed records
+(kairos.store.records), as the evaluator's ports do, so the store never imports this
+package. Every method reaches items by key:
 Query `MEMBER#<id>`, GetItem/Delete on keys computed from the profile, its enrolments
 and its timeline (docs/data-model.md, "Erasing a member").
 """
@@ -9,27 +11,13 @@ and its timeline (docs/data-model.md, "Erasing a member").
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kairos.engine.enrolment import Enrolment
 from kairos.models.member import Member
-from kairos.store.records import Timer
+from kairos.store.records import ItemHandle, MemberItems, Timer
 
-ItemHandle = tuple[str, str]
-"""An item of the member's partition as the store named it; opaque to the service."""
-
-
-@dataclass(frozen=True)
-class MemberItems:
-    """Everything under the member's own key: enough to find what lies elsewhere."""
-
-    handles: tuple[ItemHandle, ...] = ()
-    """Every item but the profile (timeline, orders, enrolments, frequency window)."""
-    enrolments: tuple[Enrolment, ...] = ()
-    delivery_ids: tuple[str, ...] = ()
-    """Deliveries named by the member's `delivery.*` timeline entries."""
+__all__ = ["ErasureStore", "ItemHandle", "MemberItems"]
 
 
 class ErasureStore(Protocol):

@@ -23,13 +23,12 @@ from botocore.exceptions import ClientError
 
 from kairos.clock import utc
 from kairos.engine.enrolment import Enrolment
-from kairos.members.ports import ItemHandle, MemberItems
 from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import pause
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
-from kairos.store.records import Timer
+from kairos.store.records import ItemHandle, MemberItems, Timer
 from kairos.store.timers import DueIndex
 
 BATCH_WRITE_MAX = 25
