@@ -231,3 +231,23 @@ def test_members_merge_from_the_cli(
     assert main(merge) == 0
     assert "nothing changed" in capsys.readouterr().out
     assert main(["members", "merge", keep, keep, "--table", table]) == 1
+
+
+def test_members_export_by_tag_reads_the_index(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table, project = member_table
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+    assert main(["members", "tag", member_id, "export-me", "--table", table]) == 0
+    out = tmp_path / "tagged.csv"
+    assert (
+        main(["members", "export", "--tag", "export-me", "--out", str(out), "--table", table]) == 0
+    )
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(f"{member_id},U1")
+    empty = tmp_path / "none.csv"
+    assert (
+        main(["members", "export", "--tag", "nobody", "--out", str(empty), "--table", table]) == 0
+    )
+    assert len(empty.read_text(encoding="utf-8").splitlines()) == 1

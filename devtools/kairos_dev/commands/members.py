@@ -91,9 +91,11 @@ def register(subparsers: Any) -> None:
 
     dump = actions.add_parser(
         "export",
-        help="write every member as CSV (a full-table read: run it by hand, not on a schedule)",
+        help="write members as CSV: with --tag from the tag index, otherwise every member "
+        "(a full-table read: run it by hand, not on a schedule)",
     )
     dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    dump.add_argument("--tag", help="only members with this tag (read from the tag index)")
     dump.add_argument("--table", help="main table name")
     dump.set_defaults(func=run_export)
 
@@ -259,7 +261,8 @@ def run_export(args: argparse.Namespace) -> int:
     with progress_bar(counted=False) as bar:
         task = bar.add_task("reading members", total=None)
         members = []
-        for member in repo.scan_members():
+        found = repo.tagged_members(args.tag) if args.tag else repo.scan_members()
+        for member in found:
             members.append(member)
             bar.advance(task)
     for member in members:

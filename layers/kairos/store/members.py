@@ -164,6 +164,20 @@ class MemberRepository:
                 shard, after = shard + 1, None
         return found, (f"{shard}|" if shard < keys.TAG_SHARDS else None)
 
+    def tagged_members(self, tag: str, page: int = 100) -> Iterator[Member]:
+        """Every member with `tag`: the tag index a page at a time, each page's profiles
+        in one BatchGetItem (an export by tag, no scan)."""
+        cursor: str | None = None
+        while True:
+            ids, cursor = self.tagged(tag, page, cursor)
+            found = self._batch_get([(keys.member_pk(m), keys.PROFILE_SK) for m in ids])
+            for member_id in ids:
+                item = found.get((keys.member_pk(member_id), keys.PROFILE_SK))
+                if item:
+                    yield member_from_item(item)
+            if cursor is None:
+                return
+
     def scan_members(self) -> Iterator[Member]:
         """Every member profile. A full-table read for `kairos members export`, run by a
         person: never called from a function."""
