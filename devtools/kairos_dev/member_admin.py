@@ -48,6 +48,13 @@ def register_actions(actions: Any) -> None:
     join.add_argument("--json", action="store_true", help="print JSON")
     join.set_defaults(func=run_merge)
 
+    rebuild = actions.add_parser(
+        "reindex-tags",
+        help="index the tags of members tagged before the tag index existed (one full read)",
+    )
+    rebuild.add_argument("--table", help="main table name")
+    rebuild.set_defaults(func=run_reindex)
+
     listing = actions.add_parser(
         "list", help="member ids with a tag, a page at a time (from the tag index, no scan)"
     )
@@ -137,6 +144,14 @@ def run_merge(args: argparse.Namespace) -> int:
         print(f"{args.absorb}: not a member (merged before?); nothing changed")
     else:
         print(f"{args.absorb} merged into {args.keep} ({done.moved} entries and orders moved)")
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from kairos_dev.brand import member_repository
+
+    written = member_repository(args.table).reindex_tags()
+    print(f"{written} tag index entries written")
     return 0
 
 

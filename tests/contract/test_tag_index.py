@@ -58,3 +58,18 @@ def test_tag_index_follows_the_profile_and_pages(side: Side) -> None:
     used = {keys.tag_shard(m) for m in listed}
     assert len(used) > 1  # spread over shards
     assert members.tagged("nobody-has-this") == ([], None)
+
+
+def test_reindex_puts_back_what_the_index_lacks(side: Side) -> None:
+    members = MemberRepository(side.table, side.client("dynamodb"))
+    who = apply_event(tag_event(1, "tag.added", "old@example.com", "legacy"), members, NOW, ZONE,
+                      member_id_key=KEY).member_id  # fmt: skip
+    # As if tagged before the index existed: its entry is missing.
+    side.client("dynamodb").delete_item(
+        TableName=side.table,
+        Key={"pk": {"S": keys.tag_pk("legacy", keys.tag_shard(who))}, "sk": {"S": f"MEMBER#{who}"}},
+    )
+    assert members.tagged("legacy") == ([], None)
+    assert members.reindex_tags() == 1
+    assert members.tagged("legacy") == ([who], None)
+    assert members.reindex_tags() == 1 and members.tagged("legacy") == ([who], None)

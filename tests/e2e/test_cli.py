@@ -236,7 +236,7 @@ def test_members_merge_from_the_cli(
 def test_members_export_by_tag_reads_the_index(
     member_table: tuple[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    table, project = member_table
+    table, _ = member_table
     assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
     member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
     assert main(["members", "tag", member_id, "export-me", "--table", table]) == 0

@@ -178,6 +178,20 @@ class MemberRepository:
             if cursor is None:
                 return
 
+    def reindex_tags(self) -> int:
+        """Write the tag index entry of every tag of every member (idempotent Puts), for
+        members tagged before the index existed. A full-table read, like `scan_members`:
+        `kairos members reindex-tags`, run by a person once; the number of entries."""
+        written = 0
+        for member in self.scan_members():
+            shard = keys.tag_shard(member.member_id)
+            sk = keys.member_pk(member.member_id)
+            for tag in member.tags:
+                item = {"pk": keys.tag_pk(tag, shard), "sk": sk, "member_id": member.member_id}
+                self.client.put_item(TableName=self.table, Item=to_item(item))
+                written += 1
+        return written
+
     def scan_members(self) -> Iterator[Member]:
         """Every member profile. A full-table read for `kairos members export`, run by a
         person: never called from a function."""
