@@ -107,7 +107,8 @@ def run() -> dict[str, float]:
             def count(**_: Any) -> None:
                 calls["n"] += 1
 
-            service.store.client.meta.events.register("before-send.dynamodb", count)
+            dynamodb: Any = service.store.client  # the store behind the port
+            dynamodb.meta.events.register("before-send.dynamodb", count)
             began = time.perf_counter()
             for start in range(0, len(records), 100):
                 batch = {"Records": records[start : start + 100]}

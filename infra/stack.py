@@ -138,6 +138,12 @@ class KairosStack(Stack):
         )
         CfnOutput(self, naming.OUTPUT_MAIN_TABLE, value=storage.main.table_name)
         CfnOutput(self, naming.OUTPUT_ALARM_TOPIC, value=alarms.topic.topic_arn)
+        CfnOutput(
+            self,
+            naming.OUTPUT_ADMIN_POLICY,
+            value=ingest.admin_policy.managed_policy_arn,
+            description="Attach to the IAM role or user of tools calling the admin API (SigV4)",
+        )
 
     @staticmethod
     def _email_identity(config: KairosConfig, project: Path) -> str:

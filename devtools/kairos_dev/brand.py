@@ -36,6 +36,21 @@ def engine_store(table: str | None) -> Any:
     return EngineStore(members.table, members.client)
 
 
+def erasure_store(table: str | None) -> Any:
+    from kairos.store.erasure import ErasureRepository
+
+    members = member_repository(table)
+    return ErasureRepository(members.table, members.client)
+
+
+def brand_segments(project: str | None = None) -> list[str]:
+    """The brand project's segment ids (none without a project)."""
+    from kairos.project import load_project
+
+    where = project or os.environ.get("KAIROS_PROJECT_DIR")
+    return sorted(load_project(where).segments) if where else []
+
+
 def brand_zone(project: str | None = None) -> ZoneInfo:
     """The brand's time zone (kairos.yaml `timezone`); the default settings' without a
     project."""

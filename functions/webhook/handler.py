@@ -1,7 +1,9 @@
 """Webhook function: API Gateway → verify → canonical events → members in DynamoDB.
 
-Routes (SPEC §1): POST /line/webhook, POST /shop/orders, POST /events. It never decides
-what to send; the table's stream takes it from here.
+Routes (SPEC §1, kairos.ingest.routes): POST /line/webhook, POST /shop/orders, POST
+/events, the tracked-link and unsubscribe pages, and the admin API under /admin/ (IAM
+authorised by API Gateway; its views only translate HTTP to kairos.members.admin_api).
+It never decides what to send; the table's stream takes it from here.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -19,6 +22,8 @@ from kairos.delivery.tracking import BadToken, ExpiredToken, Link, read_token
 from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
+from kairos.members import admin_api
+from kairos.members.service import Brand, InvalidRequest
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.observability import logger, metrics, tracer
 from kairos.wiring.webhook import WebhookServices, services
@@ -61,12 +66,17 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
     )
     metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
-    return {
+    # Events naming an erased member's identifiers, without a new consent: dropped.
+    erased = sum(1 for r in results if r.status == "erased")
+    answer: dict[str, Any] = {
         "received": len(events),
-        "applied": len(results) - duplicates,
+        "applied": len(results) - duplicates - erased,
         "duplicates": duplicates,
-        "members": [r.member_id for r in results],
+        "members": [r.member_id for r in results if r.status != "erased"],
     }
+    if erased:
+        answer["erased"] = erased
+    return answer
 
 
 def line_webhook() -> dict[str, Any]:
@@ -220,9 +230,74 @@ def unsubscribe(token: str) -> Response[str]:
     return _link_page(200, *UNSUBSCRIBED)
 
 
+# ---- the admin API (API Gateway has checked the SigV4 signature and IAM policy) -----
+
+
+def _admin() -> admin_api.AdminRequest:
+    event = app.current_event
+    identity = event.request_context.identity
+    services_ = wired()
+    return admin_api.AdminRequest(
+        members=services_.members,
+        erasure=services_.erasure,
+        brand=Brand(zone=services_.settings.zone, member_id_key=services_.member_id_key()),
+        segment_ids=services_.segment_ids,
+        now=from_epoch_ms(event.request_context.request_time_epoch),
+        request_id=event.request_context.request_id or "unknown",
+        # `kairos local` serves the admin routes unsigned: no caller there.
+        caller=identity.user_arn or identity.caller or "local",
+        query=dict(event.query_string_parameters or {}),
+    )
+
+
+def _answer(found: admin_api.Answer) -> Response[Any]:
+    status, body = found
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def admin_find() -> Response[Any]:
+    return _answer(admin_api.find_members(_admin()))
+
+
+def admin_member(member_id: str) -> Response[Any]:
+    return _answer(admin_api.get_member(_admin(), unquote(member_id)))
+
+
+def admin_erase(member_id: str) -> Response[Any]:
+    return _answer(admin_api.erase_member(_admin(), unquote(member_id)))
+
+
+def admin_tag(member_id: str, tag: str) -> Response[Any]:
+    return _answer(admin_api.tag_member(_admin(), unquote(member_id), unquote(tag), add=True))
+
+
+def admin_untag(member_id: str, tag: str) -> Response[Any]:
+    return _answer(admin_api.tag_member(_admin(), unquote(member_id), unquote(tag), add=False))
+
+
+def admin_note(member_id: str) -> Response[Any]:
+    return _answer(admin_api.note_member(_admin(), unquote(member_id), raw_body()))
+
+
+def admin_merge(member_id: str, absorb_id: str) -> Response[Any]:
+    return _answer(admin_api.merge_members(_admin(), unquote(member_id), unquote(absorb_id)))
+
+
 routes.register(
     app,
     {
+        "admin_merge": admin_merge,
+        "admin_find": admin_find,
+        "admin_member": admin_member,
+        "admin_erase": admin_erase,
+        "admin_tag": admin_tag,
+        "admin_untag": admin_untag,
+        "admin_note": admin_note,
         "line_webhook": line_webhook,
         "shop_orders": shop_orders,
         "events": events,
@@ -240,6 +315,13 @@ def bad_request(exc: IngestError) -> Response[Any]:
     if isinstance(exc, InvalidBody) and exc.problems:
         body["problems"] = [p.as_json() for p in exc.problems]
     return Response(status_code=exc.status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.exception_handler(InvalidRequest)  # type: ignore[untyped-decorator]
+def invalid_admin_request(exc: InvalidRequest) -> Response[Any]:
+    return Response(
+        status_code=400, content_type=content_types.APPLICATION_JSON, body={"error": str(exc)}
+    )
 
 
 @app.exception_handler(Exception)  # type: ignore[untyped-decorator]

@@ -1,9 +1,12 @@
 """Ingest: the webhook function and the public REST API in front of it.
 
 The routes come from `kairos.ingest.routes`, the list the function's resolver is built
-from. Every route is proxied to the one webhook function, which verifies signatures itself:
-LINE and shop platforms sign their requests, they cannot present IAM or Cognito
-credentials. Throttling caps what a flood (or a misbehaving platform) can cost.
+from. Every route is proxied to the one webhook function. Public routes verify signatures
+in the function: LINE and shop platforms sign their requests, they cannot present IAM or
+Cognito credentials. Admin routes (`auth="iam"`, under /admin/) are authorised by API
+Gateway itself with SigV4 and IAM, before the function runs; `admin_policy` is the
+managed policy that grants exactly those (execute-api:Invoke on /admin/* of this stage).
+Throttling caps what a flood (or a misbehaving platform) can cost.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -28,6 +32,8 @@ from kairos.store.schema import MAIN
 # The webhook answers 503 to a member busy with another change (the caller redelivers),
 # so a few 5xx are normal; this many in five minutes are not.
 API_5XX_ALARM = 10
+
+AUTHORIZATION = {"none": apigw.AuthorizationType.NONE, "iam": apigw.AuthorizationType.IAM}
 
 
 class Ingest(Construct):
@@ -124,8 +130,35 @@ class Ingest(Construct):
         )
         integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
         for route in ROUTES:
-            self.api.root.resource_for_path(route.path).add_method(route.method, integration)
+            self.api.root.resource_for_path(route.path).add_method(
+                route.method,
+                integration,
+                authorization_type=AUTHORIZATION[route.auth],
+            )
+        # Least privilege for the brand's tools (CRM, POS, service desk): attach this to
+        # their role or user; it reaches the admin API of this stage and nothing else.
+        self.admin_policy = iam.ManagedPolicy(
+            self,
+            "AdminPolicy",
+            description="Kairos admin API callers: execute-api:Invoke on /admin/* only",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["execute-api:Invoke"],
+                    # `*` spans slashes: /admin/members and everything under it.
+                    resources=[
+                        self.api.arn_for_execute_api(method="*", path="/admin/*", stage=stage_name)
+                    ],
+                )
+            ],
+        )
 
+        acknowledge(
+            self.admin_policy,
+            "AwsSolutions-IAM5",
+            "The admin callers' policy is scoped to this API's stage and /admin/*: the "
+            "wildcard covers the admin methods and member ids, nothing public.",
+            applies_to_regex=[r"/^Resource::arn:<AWS::Partition>:execute-api:.*\/admin\/\*$/"],
+        )
         acknowledge(
             self.api,
             "AwsSolutions-APIG2",
@@ -138,7 +171,8 @@ class Ingest(Construct):
             "Callers are LINE and shop platforms that sign requests (X-Line-Signature, "
             "X-Shopify-Hmac-Sha256, X-Kairos-Signature) and cannot use IAM or Cognito; "
             "the function rejects unsigned requests with 401. /t/ (tracked links) and /u/ "
-            "(unsubscribe) carry their own HMAC-signed token and are public by design.",
+            "(unsubscribe) carry their own HMAC-signed token and are public by design. "
+            "The /admin/ routes use IAM (SigV4).",
         )
         acknowledge(
             self.api,

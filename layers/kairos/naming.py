@@ -8,6 +8,8 @@ OUTPUT_API_URL = "ApiUrl"
 OUTPUT_LINE_WEBHOOK_URL = "LineWebhookUrl"
 OUTPUT_MAIN_TABLE = "MainTable"
 OUTPUT_ALARM_TOPIC = "AlarmTopic"
+OUTPUT_ADMIN_POLICY = "AdminPolicyArn"
+"""The managed policy to attach to the brand's tools that call the admin API."""
 OUTPUTS = (OUTPUT_API_URL, OUTPUT_LINE_WEBHOOK_URL, OUTPUT_MAIN_TABLE, OUTPUT_ALARM_TOPIC)
 
 

@@ -167,3 +167,87 @@ def test_members_show_times_in_the_brand_time_zone(
 
     assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["member"]["profile"]["name"] == "林小美"
+
+
+def test_members_erase_by_identifier_then_again(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, project = member_table
+    capsys.readouterr()
+    erase = ["members", "erase", "--line", "U1", "--request", "DSR-7", "--table", table]
+    assert main([*erase, "--project", project, "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["status"] == "erased" and done["identifiers_tombstoned"] >= 1
+    assert main(["members", "show", "--line", "U1", "--table", table]) == 1
+    assert main(erase) == 0
+    assert "absent (erased before)" in capsys.readouterr().out
+
+
+def test_members_tag_note_list_and_show(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, project = member_table
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+    where = ["--table", table, "--project", project]
+    assert main(["members", "tag", member_id, "回購", *where]) == 0
+    assert (
+        main(["members", "note", member_id, "--text", "Called back", "--author", "Mei", *where])
+        == 0
+    )
+    assert main(["members", "note", member_id, "--text", "bell\x07", *where]) == 2
+    capsys.readouterr()
+    assert main(["members", "list", "--tag", "回購", "--table", table, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"members": [member_id], "next": None}
+    assert main(["members", "show", member_id, *where]) == 0
+    shown = capsys.readouterr().out
+    assert "Notes" in shown and "Called back" in shown and "Mei" in shown
+    assert main(["members", "untag", member_id, "回購", *where]) == 0
+    capsys.readouterr()
+    assert main(["members", "list", "--tag", "回購", "--table", table, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["members"] == []
+
+
+def test_members_merge_from_the_cli(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table, project = member_table
+    source = tmp_path / "other.csv"
+    source.write_text("email,name\nsecond@example.com,Second\n", encoding="utf-8")
+    assert main(["members", "import", str(source), "--table", table]) == 0
+    capsys.readouterr()
+    ids = []
+    for who in (["--line", "U1"], ["--email", "second@example.com"]):
+        assert main(["members", "show", *who, "--table", table, "--json"]) == 0
+        ids.append(json.loads(capsys.readouterr().out)["member"]["member_id"])
+    keep, absorb = ids
+    merge = ["members", "merge", keep, absorb, "--table", table, "--project", project]
+    assert main([*merge, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "merged"
+    assert (
+        main(["members", "show", "--email", "second@example.com", "--table", table, "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["member"]["member_id"] == keep
+    assert main(merge) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert main(["members", "merge", keep, keep, "--table", table]) == 1
+
+
+def test_members_export_by_tag_reads_the_index(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table, _ = member_table
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+    assert main(["members", "tag", member_id, "export-me", "--table", table]) == 0
+    out = tmp_path / "tagged.csv"
+    assert (
+        main(["members", "export", "--tag", "export-me", "--out", str(out), "--table", table]) == 0
+    )
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(f"{member_id},U1")
+    empty = tmp_path / "none.csv"
+    assert (
+        main(["members", "export", "--tag", "nobody", "--out", str(empty), "--table", table]) == 0
+    )
+    assert len(empty.read_text(encoding="utf-8").splitlines()) == 1

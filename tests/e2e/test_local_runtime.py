@@ -103,13 +103,33 @@ def test_members_import_then_export_round_trips(
     assert "林小美" in exported and "陳大文" in exported
 
 
-def test_members_import_names_the_bad_row(
+def test_members_import_maps_columns_applies_good_rows_and_rejects_bad_ones(
     runtime: LocalRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = tmp_path / "bad.csv"
-    source.write_text("email,name\nnot-an-email,X\n", encoding="utf-8")
-    assert main(["members", "import", str(source)]) == 1
-    assert f"{source}:2: member.email" in capsys.readouterr().err
+    source = tmp_path / "crm.csv"
+    source.write_text(
+        "E-mail,Mobile,Name\n"
+        "good1@example.com,+886912000001,Good One\n"
+        "not-an-email,,Bad Email\n"
+        "good2@example.com,0912,Bad Phone\n"
+        ",,Nobody\n"
+        "good3@example.com,,Good Three\n",
+        encoding="utf-8",
+    )
+    mapping = "email=E-mail,phone=Mobile,name=Name"
+    assert main(["members", "import", str(source), "--map", mapping]) == 1
+    captured = capsys.readouterr()
+    assert "3 members" not in captured.out and "2 members" in captured.out
+    assert "3 of 5 rows rejected" in captured.err
+    assert "line 3, E-mail:" in captured.err and "line 4, Mobile:" in captured.err
+    rejects = (tmp_path / "crm.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0] == "E-mail,Mobile,Name,_line,_column,_reason"
+    assert [r.split(",")[3] for r in rejects[1:]] == ["3", "4", "5"]
+    assert main(["members", "show", "--email", "good3@example.com", "--json"]) == 0
+    assert main(["members", "show", "--email", "good2@example.com"]) == 1
+    capsys.readouterr()
+    assert main(["members", "import", str(source), "--map", "email=Mail"]) == 2
+    assert "does not have: Mail" in capsys.readouterr().err
 
 
 def test_local_runs_journeys_in_real_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from aws_cdk.assertions import Template
@@ -84,3 +85,52 @@ def test_unsubscribe_links_reach_the_function(template: Template) -> None:
     # Every email's List-Unsubscribe header points at /u/{token} (GET, and POST for
     # RFC 8058 one-click).
     assert {("GET", "/u/{token}"), ("POST", "/u/{token}")} <= api_routes(template)
+
+
+def method_auth(template: Template) -> dict[tuple[str, str], str]:
+    """(method, path) → the method's AuthorizationType."""
+    paths = {
+        logical_id: resource["Properties"]["PathPart"]
+        for logical_id, resource in resources(template, "AWS::ApiGateway::Resource").items()
+    }
+    parents = {
+        logical_id: resource["Properties"]["ParentId"]
+        for logical_id, resource in resources(template, "AWS::ApiGateway::Resource").items()
+    }
+
+    def full_path(logical_id: str) -> str:
+        parent = parents[logical_id]
+        prefix = full_path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{paths[logical_id]}"
+
+    return {
+        (m["Properties"]["HttpMethod"], full_path(m["Properties"]["ResourceId"]["Ref"])): m[
+            "Properties"
+        ]["AuthorizationType"]
+        for m in resources(template, "AWS::ApiGateway::Method").values()
+    }
+
+
+def test_every_admin_method_is_iam_and_no_public_one_is(template: Template) -> None:
+    found = method_auth(template)
+    admin = {k: v for k, v in found.items() if k[1].startswith("/admin/")}
+    public = {k: v for k, v in found.items() if not k[1].startswith("/admin/")}
+    assert admin and set(admin.values()) == {"AWS_IAM"}
+    assert public and set(public.values()) == {"NONE"}
+    assert set(admin) == {(r.method, r.api_path) for r in ROUTES if r.auth == "iam"}
+
+
+def test_the_admin_policy_invokes_the_admin_api_only(template: Template) -> None:
+    policies = [
+        p
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if "admin API" in p["Properties"].get("Description", "")
+    ]
+    assert len(policies) == 1
+    [statement] = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Effect"] == "Allow"
+    resource = json.dumps(statement["Resource"])
+    assert resource.count("/admin/*") == 1 and '"*"' not in resource
+    outputs = template.to_json()["Outputs"]
+    assert "Ref" in json.dumps(outputs["AdminPolicyArn"]["Value"])

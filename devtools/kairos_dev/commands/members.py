@@ -1,4 +1,5 @@
-"""`kairos members show (ID | --line U… | --email … | --phone … | --external …)`."""
+"""`kairos members show|erase (ID | --line U… | --email … | --phone … | --external …)`,
+`import`, `export`; `tag`, `untag`, `note` and `list` are in kairos_dev.member_admin."""
 
 from __future__ import annotations
 
@@ -32,6 +33,34 @@ def register(subparsers: Any) -> None:
     show.add_argument("--limit", type=int, default=50, help="timeline entries (newest)")
     show.set_defaults(func=run_show)
 
+    wipe = actions.add_parser(
+        "erase",
+        help="erase a member for a personal-data deletion request (idempotent)",
+        description=(
+            "Removes the member's profile, timeline, orders, enrolments, index entries and "
+            "aliases, cancels its timers, strips personal fields from its delivery records "
+            "and leaves a tombstone per identifier: a later event naming one is dropped "
+            "unless it is a new consent (docs/events.md, Erasure)."
+        ),
+    )
+    wipe.add_argument("member_id", nargs="?", help="member id (m-…)")
+    named = wipe.add_mutually_exclusive_group()
+    named.add_argument("--line", dest="line_user_id", help="LINE user id")
+    named.add_argument("--email")
+    named.add_argument("--phone")
+    named.add_argument("--external", dest="external_id", help="shop customer id")
+    wipe.add_argument(
+        "--request", required=True, metavar="REF", help="the deletion request's reference"
+    )
+    wipe.add_argument("--table", help="main table name")
+    wipe.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
+    wipe.add_argument("--json", action="store_true", help="print JSON")
+    wipe.set_defaults(func=run_erase)
+
+    from kairos_dev.member_admin import register_actions
+
+    register_actions(actions)
+
     load = actions.add_parser(
         "import",
         help="create or update members from a CSV file",
@@ -39,19 +68,34 @@ def register(subparsers: Any) -> None:
             "Columns: line_user_id, email, phone, external_id (at least one per row), "
             "tags (';'-separated), consent_line / consent_email / consent_sms, and any "
             "other column as a profile attribute. Each row is applied as events, so an "
-            "import twice changes nothing, and journeys see imported members like others."
+            "import twice changes nothing, and journeys see imported members like others. "
+            "Rows that do not validate are set aside (line, column, reason) in a reject "
+            "file; the good rows are applied, and the command exits 1."
         ),
     )
     load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument(
+        "--map",
+        metavar="COL=FILE_COL,…",
+        help="the file's column names for Kairos columns, e.g. email=E-mail,phone=Mobile",
+    )
+    load.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE.csv",
+        help="where to write rejected rows (default: FILE.rejects.csv, only if any)",
+    )
     load.add_argument("--at", help="event time (ISO 8601 with offset; default: now)")
     load.add_argument("--table", help="main table name")
     load.set_defaults(func=run_import)
 
     dump = actions.add_parser(
         "export",
-        help="write every member as CSV (a full-table read: run it by hand, not on a schedule)",
+        help="write members as CSV: with --tag from the tag index, otherwise every member "
+        "(a full-table read: run it by hand, not on a schedule)",
     )
     dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    dump.add_argument("--tag", help="only members with this tag (read from the tag index)")
     dump.add_argument("--table", help="main table name")
     dump.set_defaults(func=run_export)
 
@@ -83,14 +127,72 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"no member {member_id}", file=sys.stderr)
         return 1
     timeline = repo.timeline(member_id, limit=args.limit)
+    from kairos.members.service import NOTE
+
+    notes = repo.timeline_of_kind(member_id, NOTE)
     if args.json:
-        print(json.dumps({"member": member.model_dump(mode="json"), "timeline": timeline},
-                         ensure_ascii=False, indent=2, default=str))  # fmt: skip
+        shown = {"member": member.model_dump(mode="json"), "notes": notes, "timeline": timeline}
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
         return 0
     from kairos_dev.brand import brand_zone
     from kairos_dev.local.display import print_member
 
-    print_member(member, timeline, brand_zone(args.project))
+    print_member(member, timeline, brand_zone(args.project), notes=notes)
+    return 0
+
+
+def named_identifier(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The one identifier given as --line/--email/--phone/--external, normalised."""
+    from kairos.models.events import MemberRef
+
+    ids = {k: getattr(args, k) for k in ("line_user_id", "email", "phone", "external_id")}
+    given = {k: v for k, v in ids.items() if v}
+    if not given:
+        return None
+    [(kind, value)] = MemberRef.model_validate(given).identifiers().items()
+    return kind, value
+
+
+def run_erase(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.aws import Boto3Clients
+    from kairos.config import RuntimeConfig
+    from kairos.members.erase import erase, find_member
+    from kairos.secrets import SecretStore
+    from kairos_dev.brand import brand_segments, erasure_store
+
+    store = erasure_store(args.table)  # reads the running `kairos local`'s environment first
+    key = SecretStore(Boto3Clients()).member_id_key(RuntimeConfig.from_env().member_id_secret_name)
+    member_id = args.member_id
+    if member_id is None:
+        named = named_identifier(args)
+        if named is None:
+            print("name a member: ID, --line, --email, --phone or --external", file=sys.stderr)
+            return 2
+        member_id, erased_before = find_member(store, *named, key)
+        if member_id is None:
+            status = "absent (erased before)" if erased_before else "absent (never known)"
+            print(json.dumps({"status": "absent"}) if args.json else f"{named[0]}: {status}")
+            return 0
+    done = erase(
+        member_id,
+        store,
+        datetime.now(UTC),
+        args.request,
+        member_id_key=key,
+        segment_ids=brand_segments(args.project),
+    )
+    if args.json:
+        print(json.dumps(done.as_json()))
+    elif done.status == "absent":
+        print(f"{member_id}: nothing left to erase")
+    else:
+        print(
+            f"{member_id} erased: {done.items} items, {done.timers} timers cancelled, "
+            f"{done.deliveries} delivery records scrubbed, "
+            f"{done.identifiers} identifiers tombstoned (request {args.request})"
+        )
     return 0
 
 
@@ -98,7 +200,8 @@ def run_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from kairos.ingest.service import ingest
-    from kairos_dev.local.simulator import SimulationInputError, load_members
+    from kairos_dev.member_import import BadMap, parse_map, read_members, write_rejects
+    from kairos_dev.progress import progress_bar
 
     if not args.file.exists():
         print(f"{args.file}: no such file", file=sys.stderr)
@@ -108,10 +211,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"--at {args.at}: needs an offset, e.g. +08:00", file=sys.stderr)
         return 2
     try:
-        events = load_members(args.file, at)
-    except SimulationInputError as exc:
+        batch = read_members(args.file, at, parse_map(args.map))
+    except BadMap as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return 2
     from kairos.aws import Boto3Clients
     from kairos.config import RuntimeConfig
     from kairos.project import load_settings
@@ -119,18 +222,31 @@ def run_import(args: argparse.Namespace) -> int:
 
     repo = repository(args.table)  # reads the running `kairos local`'s environment first
     config = RuntimeConfig.from_env()
-    results = ingest(
-        events,
-        repo,
-        at,
-        load_settings(config.project_dir).zone,
-        member_id_key=SecretStore(Boto3Clients()).member_id_key(config.member_id_secret_name),
+    zone = load_settings(config.project_dir).zone
+    key = SecretStore(Boto3Clients()).member_id_key(config.member_id_secret_name)
+    results = []
+    with progress_bar() as bar:
+        task = bar.add_task("importing", total=len(batch.events))
+        for start in range(0, len(batch.events), 100):
+            chunk = batch.events[start : start + 100]
+            results.extend(ingest(chunk, repo, at, zone, member_id_key=key))
+            bar.advance(task, len(chunk))
+    members = {r.member_id for r in results if r.status != "erased"}
+    erased = sum(1 for r in results if r.status == "erased")
+    applied = sum(1 for r in results if r.status not in ("duplicate", "erased"))
+    already = len(results) - applied - erased
+    skipped = f", {erased} skipped: erased members without a new consent" if erased else ""
+    print(f"{len(members)} members, {applied} changes applied ({already} already there){skipped}")
+    if not batch.rejects:
+        return 0
+    target = args.rejects or args.file.with_suffix(".rejects.csv")
+    write_rejects(target, batch.header, batch.rejects)
+    print(
+        f"{len(batch.rejects)} of {batch.rows} rows rejected, written to {target}:", file=sys.stderr
     )
-    members = {r.member_id for r in results}
-    applied = sum(1 for r in results if r.status != "duplicate")
-    already = len(results) - applied
-    print(f"{len(members)} members, {applied} changes applied ({already} already there)")
-    return 0
+    for reject in batch.rejects[:10]:
+        print(f"  line {reject.line}, {reject.column}: {reject.reason}", file=sys.stderr)
+    return 1
 
 
 EXPORT_COLUMNS = ("member_id", "line_user_id", "email", "phone", "external_id")
@@ -147,7 +263,8 @@ def run_export(args: argparse.Namespace) -> int:
     with progress_bar(counted=False) as bar:
         task = bar.add_task("reading members", total=None)
         members = []
-        for member in repo.scan_members():
+        found = repo.tagged_members(args.tag) if args.tag else repo.scan_members()
+        for member in found:
             members.append(member)
             bar.advance(task)
     for member in members:

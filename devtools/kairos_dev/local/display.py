@@ -29,7 +29,10 @@ def _shown(value: Any, zone: ZoneInfo) -> str:
 
 
 def member_tables(
-    member: Member, timeline: list[dict[str, Any]], zone: ZoneInfo | None = None
+    member: Member,
+    timeline: list[dict[str, Any]],
+    zone: ZoneInfo | None = None,
+    notes: list[dict[str, Any]] | None = None,
 ) -> list[Table]:
     zone = zone or brand_zone()
     profile = Table(title=f"Member {member.member_id}", show_header=False, title_justify="left")
@@ -56,11 +59,26 @@ def member_tables(
         events.add_row(
             local_time(entry["time"], zone), entry["kind"], _value(entry.get("data") or {})
         )
-    return [profile, stats, events]
+    if not notes:
+        return [profile, stats, events]
+    staff = Table(title="Notes (staff only, never in messages)", title_justify="left")
+    staff.add_column(f"time ({zone.key})", style="dim")
+    staff.add_column("author", style="cyan")
+    staff.add_column("note")
+    for note in notes:
+        data = note.get("data") or {}
+        staff.add_row(
+            local_time(note["time"], zone), str(data.get("author", "")), str(data.get("text", ""))
+        )
+    return [profile, stats, staff, events]
 
 
 def print_member(
-    member: Member, timeline: list[dict[str, Any]], zone: ZoneInfo | None = None
+    member: Member,
+    timeline: list[dict[str, Any]],
+    zone: ZoneInfo | None = None,
+    *,
+    notes: list[dict[str, Any]] | None = None,
 ) -> None:
-    for table in member_tables(member, timeline, zone):
+    for table in member_tables(member, timeline, zone, notes):
         console.print(table)

@@ -1,6 +1,10 @@
 """The local HTTP endpoint: real requests in, API Gateway proxy events to the real
 webhook handler, its answer back out. Plays API Gateway for `kairos local`, with the
-routes the deployed API has (`kairos.ingest.routes`)."""
+routes the deployed API has (`kairos.ingest.routes`).
+
+The admin routes (`auth="iam"`) are served here WITHOUT SigV4: on 127.0.0.1, anyone
+on this machine can read and erase the local members. The deployed API refuses every
+unsigned admin call (403) before the function runs (docs/admin-api.md)."""
 
 from __future__ import annotations
 
@@ -74,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._serve("GET")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
 
 
 class LocalApi:

@@ -1,7 +1,8 @@
 """What ingest needs from the store, in domain terms.
 
-Three small ports, one algorithm (kairos.ingest.service): find who owns identifiers,
-read a member's state, commit one event's change conditionally. The DynamoDB adapter
+Four small ports, one algorithm (kairos.ingest.service): find who owns identifiers,
+read a member's state, commit one event's change conditionally, and
+tell which identifiers were erased. The DynamoDB adapter
 (kairos.store.members) implements all three; raw items never cross them.
 """
 
@@ -62,5 +63,11 @@ class EventCommits(Protocol):
         ...
 
 
-class IngestStore(IdentityIndex, MemberSnapshots, EventCommits, Protocol):
+class ErasureIndex(Protocol):
+    def erased(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these identifier hashes (kairos.ingest.erased) have a tombstone."""
+        ...
+
+
+class IngestStore(IdentityIndex, MemberSnapshots, EventCommits, ErasureIndex, Protocol):
     """Everything the ingest service uses, as one parameter."""

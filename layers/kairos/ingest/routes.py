@@ -1,6 +1,11 @@
-"""The webhook's public routes: the one list that both the function's resolver and the
+"""The webhook function's routes: the one list that both the function's resolver and the
 API Gateway resources are built from (and the local API too), so a path the function
 serves can never be missing from the deployed API, or the reverse.
+
+Each route says how API Gateway authorises it (`auth`): `none` for the public routes
+(their callers sign requests themselves, or carry a signed token), `iam` for the admin
+API under `/admin/` (SigV4, callers granted the stack's admin policy). The CDK construct
+sets each method's authorization type from it.
 
 Paths are written as API Gateway writes them (`t/{token}`); the resolver's form
 (`/t/<token>`) is derived. Each route names the view function in
@@ -12,9 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+Auth = Literal["none", "iam"]
+ADMIN_PREFIX = "admin/"
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,13 @@ class Route:
     """Relative API Gateway resource path, e.g. `line/webhook` or `t/{token}`."""
     view: str
     """Name of the handler function that serves it."""
+    auth: Auth = "none"
+    """How API Gateway authorises callers: `iam` (SigV4) or `none` (public)."""
+
+    def __post_init__(self) -> None:
+        # An admin path is never public, and IAM guards only the admin API.
+        if self.path.startswith(ADMIN_PREFIX) != (self.auth == "iam"):
+            raise ValueError(f"route {self.method} {self.path}: admin routes and only they use iam")
 
     @property
     def api_path(self) -> str:
@@ -50,6 +65,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "t/{token}", "click"),  # tracked link → record the click, redirect
     Route("GET", "u/{token}", "unsubscribe_page"),  # the link in a message: a page to confirm
     Route("POST", "u/{token}", "unsubscribe"),  # RFC 8058 one-click (List-Unsubscribe-Post)
+    # The admin API (docs/admin-api.md): the brand's own tools, signed with SigV4.
+    Route(
+        "GET", "admin/members", "admin_find", "iam"
+    ),  # ?email= | phone= | line= | external= | tag=
+    Route("GET", "admin/members/{member_id}", "admin_member", "iam"),
+    Route("DELETE", "admin/members/{member_id}", "admin_erase", "iam"),
+    Route("POST", "admin/members/{member_id}/tags/{tag}", "admin_tag", "iam"),
+    Route("DELETE", "admin/members/{member_id}/tags/{tag}", "admin_untag", "iam"),
+    Route("POST", "admin/members/{member_id}/notes", "admin_note", "iam"),
+    Route("POST", "admin/members/{member_id}/merge/{absorb_id}", "admin_merge", "iam"),
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from kairos.ingest.erased import grants_consent, identifier_hash
 from kairos.ingest.identity import event_identifiers, referrer_identifiers, resolve
 from kairos.ingest.ports import Committed, IngestStore
 from kairos.ingest.profile import Snapshot, plan
@@ -30,6 +31,17 @@ class ApplyResult:
     member_id: str
     status: str
     """`applied`, `duplicate`, or a Change outcome such as `order_known`."""
+
+
+def names_erased(
+    event: CanonicalEvent, fresh: dict[str, str], store: IngestStore, key: bytes
+) -> bool:
+    """Does the event link an erased identifier without a new consent? Asked only when
+    it names identifiers no member holds (so at most one more read, for new members)."""
+    if not fresh or grants_consent(event):
+        return False
+    hashes = {identifier_hash(kind, value, key) for kind, value in fresh.items()}
+    return bool(store.erased(hashes))
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -59,7 +71,9 @@ def apply_event(
     member_id_key: bytes,
 ) -> ApplyResult:
     """Apply one event exactly once. `member_id_key` is the brand's key for new member
-    ids (kairos.ingest.identity)."""
+    ids (kairos.ingest.identity) and erased identifiers' hashes (kairos.ingest.erased).
+    An event that would link an erased identifier without a new consent is dropped
+    (status `erased`)."""
     key = dedupe_key(event, namespace)
     identifiers = event_identifiers(event)
     referrer_ids = referrer_identifiers(event)
@@ -80,6 +94,10 @@ def apply_event(
             if referrer_ids
             else None
         )
+        fresh = {**resolution.link, **(referrer.link if referrer else {})}
+        if names_erased(event, fresh, store, member_id_key):
+            # An erased member's late event: dropped, nothing written (docs/events.md).
+            return ApplyResult(event.id, "", "erased")
         stored = store.state(
             resolution.member_id,
             str(order_id) if order_id else None,

@@ -163,7 +163,8 @@ def canonical_event(
         if now - engagement.time < RECORD_PATIENCE:
             raise NotYetRecorded(engagement.delivery_id)
         return None
-    member = members.get(str(record["member_id"]))
+    # An erased member's delivery record keeps no member id (kairos.members.erase).
+    member = members.get(str(record["member_id"])) if record.get("member_id") else None
     if member is None or not member.identifiers:
         return None
     return CanonicalEvent(

@@ -23,9 +23,13 @@ its access paths; keep both in step.
 | segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
 | step counters     | STATS#<journey_id>              | STEP#<step_id>[#e<shard>]   | entered, sent, delivered, ... (atomic ADD; engine shards) |
 | journey by hour   | STATS#<journey_id>              | HOUR#<yyyy-mm-ddThh>#e<shard> | journey counters and revenue per UTC hour (per-day series) |
+| erasure tombstone | ERASED#<identifier hash>        | ERASED                      | an erased identifier (keyed hash): when, which request |
+| tag member        | TAG#<tag>#<shard>               | MEMBER#<member_id>          | who has a tag now (written with the profile) |
 """
 
 from __future__ import annotations
+
+import hashlib
 
 PROFILE_SK = "PROFILE"
 
@@ -48,6 +52,27 @@ def timeline_sk(iso_time: str, entry_id: str) -> str:
 
 def order_sk(order_id: str) -> str:
     return f"ORDER#{order_id}"
+
+
+ERASED_SK = "ERASED"
+
+
+def erased_pk(identifier_hash: str) -> str:
+    """A tombstone: `identifier_hash` is kairos.ingest.erased.identifier_hash (keyed)."""
+    return f"ERASED#{identifier_hash}"
+
+
+TAG_SHARDS = 4
+"""A popular tag (`vip`) is spread over this many partitions; a listing reads them all."""
+
+
+def tag_pk(tag: str, shard: int) -> str:
+    return f"TAG#{tag}#{shard}"
+
+
+def tag_shard(member_id: str) -> int:
+    """The one shard of a tag that holds this member (stable, spread by the id)."""
+    return int(hashlib.sha256(member_id.encode()).hexdigest()[:8], 16) % TAG_SHARDS
 
 
 def member_id_from_pk(pk: str) -> str:

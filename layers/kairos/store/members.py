@@ -8,7 +8,10 @@ Access patterns (see keys.py and docs/data-model.md):
 - a member's state:      BatchGetItem on the profile (+ order, + referrer) (1 request)
 - commit one event:      TransactWriteItems — event marker (attribute_not_exists),
   profile (version check), timeline entry, new aliases, order, referrer   (1 request)
-- show a member:         GetItem profile; Query MEMBER#<id> begins_with TL#
+- show a member:         GetItem profile; Query MEMBER#<id> begins_with TL# (a page,
+  newest first); its notes: the same Query filtered on `kind`
+- members with a tag:    Query TAG#<tag>#<shard> for each shard, paged (the tag index,
+  written in the event's transaction when the profile's tags change)
 So an event costs 3 requests; a retry happens only when another event for the same
 member committed in between (optimistic concurrency on `version`).
 """
@@ -87,6 +90,108 @@ class MemberRepository:
         )
         return [from_item(item) for item in reversed(response.get("Items", []))]
 
+    def timeline_page(
+        self, member_id: str, limit: int = 50, before: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Entries newest first, up to `limit`, older than the cursor `before`; and the
+        cursor for the next page (None at the end)."""
+        pk = keys.member_pk(member_id)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tl)",
+            "ExpressionAttributeValues": {":pk": to_attr(pk), ":tl": to_attr("TL#")},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if before:
+            kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(before)}
+        response = self.client.query(**kwargs)
+        entries = [from_item(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return entries, (str(last["sk"]["S"]) if last else None)
+
+    def timeline_of_kind(self, member_id: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The member's newest entries of one kind (notes): a Query of the member's own
+        timeline filtered on `kind` — it reads that member's entries, never others'."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tl)",
+            "FilterExpression": "kind = :kind",
+            "ExpressionAttributeValues": {
+                ":pk": to_attr(keys.member_pk(member_id)),
+                ":tl": to_attr("TL#"),
+                ":kind": to_attr(kind),
+            },
+            "ScanIndexForward": False,
+        }
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            response = self.client.query(**kwargs)
+            found.extend(from_item(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found[:limit]
+
+    def tagged(
+        self, tag: str, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Member ids with `tag` from the tag index, a page at a time: shard by shard,
+        member id order within one. `cursor` is the previous page's `<shard>|<sk>`."""
+        shard, after = (0, None)
+        if cursor:
+            head, _, tail = cursor.partition("|")
+            shard, after = int(head), tail or None
+        found: list[str] = []
+        while shard < keys.TAG_SHARDS and len(found) < limit:
+            pk = keys.tag_pk(tag, shard)
+            kwargs: dict[str, Any] = {
+                "TableName": self.table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": to_attr(pk)},
+                "Limit": limit - len(found),
+            }
+            if after:
+                kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(after)}
+            response = self.client.query(**kwargs)
+            found.extend(keys.member_id_from_pk(i["sk"]["S"]) for i in response["Items"])
+            last = response.get("LastEvaluatedKey")
+            if last:
+                after = str(last["sk"]["S"])
+                if len(found) >= limit:
+                    return found, f"{shard}|{after}"
+            else:
+                shard, after = shard + 1, None
+        return found, (f"{shard}|" if shard < keys.TAG_SHARDS else None)
+
+    def tagged_members(self, tag: str, page: int = 100) -> Iterator[Member]:
+        """Every member with `tag`: the tag index a page at a time, each page's profiles
+        in one BatchGetItem (an export by tag, no scan)."""
+        cursor: str | None = None
+        while True:
+            ids, cursor = self.tagged(tag, page, cursor)
+            found = self._batch_get([(keys.member_pk(m), keys.PROFILE_SK) for m in ids])
+            for member_id in ids:
+                item = found.get((keys.member_pk(member_id), keys.PROFILE_SK))
+                if item:
+                    yield member_from_item(item)
+            if cursor is None:
+                return
+
+    def reindex_tags(self) -> int:
+        """Write the tag index entry of every tag of every member (idempotent Puts), for
+        members tagged before the index existed. A full-table read, like `scan_members`:
+        `kairos members reindex-tags`, run by a person once; the number of entries."""
+        written = 0
+        for member in self.scan_members():
+            shard = keys.tag_shard(member.member_id)
+            sk = keys.member_pk(member.member_id)
+            for tag in member.tags:
+                item = {"pk": keys.tag_pk(tag, shard), "sk": sk, "member_id": member.member_id}
+                self.client.put_item(TableName=self.table, Item=to_item(item))
+                written += 1
+        return written
+
     def scan_members(self) -> Iterator[Member]:
         """Every member profile. A full-table read for `kairos members export`, run by a
         person: never called from a function."""
@@ -107,6 +212,13 @@ class MemberRepository:
         return batch_get(self.client, self.table, item_keys)
 
     # ---- ingest's ports ----------------------------------------------------------------
+
+    def erased(self, hashes: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(hashes))
+        if not wanted:
+            return set()
+        found = self._batch_get([(keys.erased_pk(h), keys.ERASED_SK) for h in wanted])
+        return {h for h in wanted if (keys.erased_pk(h), keys.ERASED_SK) in found}
 
     def owners(self, identifiers: Iterable[Identifier]) -> dict[Identifier, str]:
         wanted = list(dict.fromkeys(identifiers))
@@ -159,7 +271,7 @@ class MemberRepository:
                 "event_id": event.id,
                 "sk": "EVENT",
                 "type": event.type,
-                "member_id": member.member_id,
+                # No member id: a marker outlives an erasure for up to its TTL.
                 "time": event.time.isoformat(),
                 "expires_at": int((utc(now) + timedelta(days=self.event_ttl_days)).timestamp()),
             }
@@ -184,6 +296,7 @@ class MemberRepository:
         )
         for kind, value in snapshot.link.items():
             items.append(_put_new(self.table, self._alias(kind, value, member.member_id)))
+        items.extend(self._tag_index(member, snapshot.member))
         if change.order_put is not None:
             order = to_item(
                 {
@@ -216,6 +329,22 @@ class MemberRepository:
                     _put_new(self.table, self._alias(kind, value, change.referrer.member_id))
                 )
         return items
+
+    def _tag_index(self, member: Member, before: Member | None) -> list[dict[str, Any]]:
+        """The tag index's changes (`TAG#<tag>#<shard>` / `MEMBER#<id>`): one Put per tag
+        added, one Delete per tag removed, in the profile's own transaction."""
+        had = set(before.tags) if before else set()
+        has = set(member.tags)
+        shard = keys.tag_shard(member.member_id)
+        sk = keys.member_pk(member.member_id)
+        changes: list[dict[str, Any]] = []
+        for tag in sorted(has - had):
+            item = {"pk": keys.tag_pk(tag, shard), "sk": sk, "member_id": member.member_id}
+            changes.append({"Put": {"TableName": self.table, "Item": to_item(item)}})
+        for tag in sorted(had - has):
+            key = {"pk": to_attr(keys.tag_pk(tag, shard)), "sk": to_attr(sk)}
+            changes.append({"Delete": {"TableName": self.table, "Key": key}})
+        return changes
 
     def _alias(self, kind: str, value: str, member_id: str) -> dict[str, Any]:
         return to_item(

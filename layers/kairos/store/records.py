@@ -107,3 +107,19 @@ class MemberEnrolment:
 
     member: Member | None
     enrolment: Enrolment | None
+
+
+ItemHandle = tuple[str, str]
+"""An item of a member's partition as the store named it; opaque to its callers."""
+
+
+@dataclass(frozen=True)
+class MemberItems:
+    """Everything under a member's own key (for an erasure or a merge): enough to find
+    what lies elsewhere."""
+
+    handles: tuple[ItemHandle, ...] = ()
+    """Every item but the profile (timeline, orders, enrolments, frequency window)."""
+    enrolments: tuple[Enrolment, ...] = ()
+    delivery_ids: tuple[str, ...] = ()
+    """Deliveries named by the member's `delivery.*` timeline entries."""

@@ -14,6 +14,7 @@ from kairos.project import load_settings
 from kairos.secrets import SecretStore
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.members import MemberRepository
+from kairos.store.merging import MergeRepository
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,16 @@ class WebhookServices:
     secrets: SecretStore
     members: MemberRepository
     deliveries: DeliveryStore
+    erasure: MergeRepository
+    """Erasures and merges (a merge removes the absorbed member as an erasure does)."""
 
     def member_id_key(self) -> bytes:
         """The brand's member-id key (read through the secrets cache)."""
         return self.secrets.member_id_key(self.config.member_id_secret_name)
+
+    def segment_ids(self) -> list[str]:
+        """The brand's segments (an erasure removes the member from each)."""
+        return project_segments(self.config.project_dir)
 
     def tracking_key(self) -> bytes:
         """The key that signs click and unsubscribe links."""
@@ -46,7 +53,16 @@ def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
             timeline_ttl_days=config.timeline_ttl_days,
         ),
         deliveries=DeliveryStore(config.table, dynamodb),
+        erasure=MergeRepository(config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days),
     )
+
+
+@cache
+def project_segments(project_dir: str | None) -> list[str]:
+    """Read once per container, and only when an erasure asks."""
+    from kairos.project import load_project
+
+    return sorted(load_project(project_dir).segments) if project_dir else []
 
 
 @cache

@@ -56,3 +56,26 @@ def test_a_view_without_a_route_is_refused() -> None:
     del views["click"]
     with pytest.raises(ValueError, match="no view for \\['click'\\]"):
         register(Recorder(), views)
+
+
+def test_admin_routes_and_only_they_are_iam() -> None:
+    assert {r.auth for r in ROUTES if r.path.startswith("admin/")} == {"iam"}
+    assert {r.auth for r in ROUTES if not r.path.startswith("admin/")} == {"none"}
+    with pytest.raises(ValueError, match="admin routes and only they use iam"):
+        Route("GET", "admin/members", "admin_find")
+    with pytest.raises(ValueError, match="admin routes and only they use iam"):
+        Route("POST", "events", "events", "iam")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/admin/members", {}),
+        ("GET", "/admin/members/m-1", {"member_id": "m-1"}),
+        ("DELETE", "/admin/members/m-1/tags/vip", {"member_id": "m-1", "tag": "vip"}),
+        ("POST", "/admin/members/m-1/notes", {"member_id": "m-1"}),
+    ],
+)
+def test_admin_paths_match_one_route(method: str, path: str, expected: dict[str, str]) -> None:
+    found = [params for route in ROUTES if (params := route.match(method, path)) is not None]
+    assert found == [expected]

@@ -156,3 +156,13 @@ def test_a_send_recorded_long_ago_and_gone_is_skipped_a_fresh_one_retried() -> N
     assert (
         canonical_event(engagement, Deliveries({}), Members(AMY), SENT + timedelta(days=1)) is None
     )
+
+
+def test_engagement_on_an_erased_members_send_is_skipped() -> None:
+    engagement = parse(ses_event("Email Opened", "open", {"timestamp": "2026-03-01T03:00:00Z"}))
+    assert engagement is not None
+    scrubbed = {k: v for k, v in RECORD.items() if k != "member_id"}
+    assert (
+        canonical_event(engagement, Deliveries({"d-0123abcd": scrubbed}), Members(AMY), SENT)
+        is None
+    )

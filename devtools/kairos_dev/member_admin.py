@@ -1,0 +1,170 @@
+"""`kairos members tag|untag ID TAG`, `members note ID --text …`, `members list --tag T`,
+`members merge KEEP ABSORB`:
+what staff do day to day, through the same service code as the admin API
+(kairos.members.service), against the table from --table, KAIROS_TABLE or the running
+`kairos local`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import uuid
+from typing import Any
+
+
+def register_actions(actions: Any) -> None:
+    for name, verb in (("tag", "add a tag to"), ("untag", "remove a tag from")):
+        parser = actions.add_parser(name, help=f"{verb} a member (a tag event on the timeline)")
+        parser.add_argument("member_id", help="member id (m-…)")
+        parser.add_argument("tag")
+        parser.add_argument("--table", help="main table name")
+        parser.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
+        parser.set_defaults(func=run_tag, add=name == "tag")
+
+    note = actions.add_parser("note", help="add a staff note to a member's timeline")
+    note.add_argument("member_id", help="member id (m-…)")
+    note.add_argument("--text", required=True, help="up to 2,000 characters")
+    note.add_argument("--author", help="who writes it (default: your login name)")
+    note.add_argument("--table", help="main table name")
+    note.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
+    note.set_defaults(func=run_note)
+
+    join = actions.add_parser(
+        "merge",
+        help="merge ABSORB into KEEP: one person known as two members (idempotent)",
+        description=(
+            "Repoints ABSORB's identifiers to KEEP, moves its timeline and orders, keeps "
+            "the newest value of each profile field, unites tags, recomputes statistics "
+            "from both order histories and ends ABSORB's enrolments (docs/events.md)."
+        ),
+    )
+    join.add_argument("keep", metavar="KEEP", help="the member id that stays")
+    join.add_argument("absorb", metavar="ABSORB", help="the member id merged into KEEP")
+    join.add_argument("--request", default="cli", metavar="REF", help="a reference to record")
+    join.add_argument("--table", help="main table name")
+    join.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
+    join.add_argument("--json", action="store_true", help="print JSON")
+    join.set_defaults(func=run_merge)
+
+    rebuild = actions.add_parser(
+        "reindex-tags",
+        help="index the tags of members tagged before the tag index existed (one full read)",
+    )
+    rebuild.add_argument("--table", help="main table name")
+    rebuild.set_defaults(func=run_reindex)
+
+    listing = actions.add_parser(
+        "list", help="member ids with a tag, a page at a time (from the tag index, no scan)"
+    )
+    listing.add_argument("--tag", required=True)
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--cursor", help="`next` of the previous page")
+    listing.add_argument("--table", help="main table name")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(func=run_list)
+
+
+def _brand(project: str | None) -> Any:
+    from kairos.aws import Boto3Clients
+    from kairos.config import RuntimeConfig
+    from kairos.members.service import Brand
+    from kairos.secrets import SecretStore
+    from kairos_dev.brand import brand_zone
+
+    key = SecretStore(Boto3Clients()).member_id_key(RuntimeConfig.from_env().member_id_secret_name)
+    return Brand(zone=brand_zone(project), member_id_key=key)
+
+
+def run_tag(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.members.service import InvalidRequest, change_tag
+    from kairos_dev.brand import member_repository
+
+    repo = member_repository(args.table)
+    try:
+        result = change_tag(
+            repo, args.member_id, args.tag, add=args.add, now=datetime.now(UTC),
+            brand=_brand(args.project), request=f"cli-{uuid.uuid4()}",
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if result is None:
+        print(f"no member {args.member_id}", file=sys.stderr)
+        return 1
+    member = repo.get(args.member_id)
+    print(f"{args.member_id}: tags {', '.join(member.tags) if member else ''}".rstrip())
+    return 0
+
+
+def run_note(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.members.service import InvalidRequest, add_note
+    from kairos_dev.brand import member_repository
+
+    try:
+        result = add_note(
+            member_repository(args.table), args.member_id, args.author or getpass.getuser(),
+            args.text, now=datetime.now(UTC), brand=_brand(args.project),
+            request=f"cli-{uuid.uuid4()}",
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if result is None:
+        print(f"no member {args.member_id}", file=sys.stderr)
+        return 1
+    print(f"{args.member_id}: note added")
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kairos.members.merge import merge
+    from kairos.store.merging import MergeRepository
+    from kairos_dev.brand import brand_segments, member_repository
+
+    members = member_repository(args.table)
+    store = MergeRepository(members.table, members.client)
+    try:
+        done = merge(
+            args.keep, args.absorb, store, datetime.now(UTC), args.request,
+            segment_ids=brand_segments(args.project),
+        )  # fmt: skip
+    except (LookupError, ValueError) as exc:
+        print(str(exc).strip("'\""), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(done.as_json()))
+    elif done.status == "absent":
+        print(f"{args.absorb}: not a member (merged before?); nothing changed")
+    else:
+        print(f"{args.absorb} merged into {args.keep} ({done.moved} entries and orders moved)")
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from kairos_dev.brand import member_repository
+
+    written = member_repository(args.table).reindex_tags()
+    print(f"{written} tag index entries written")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from kairos_dev.brand import member_repository
+
+    ids, cursor = member_repository(args.table).tagged(args.tag, args.limit, args.cursor)
+    if args.json:
+        print(json.dumps({"members": ids, "next": cursor}))
+        return 0
+    for member_id in ids:
+        print(member_id)
+    if cursor:
+        print(f"more: --cursor '{cursor}'", file=sys.stderr)
+    return 0

@@ -1,0 +1,151 @@
+"""The admin API's answers, without HTTP: the webhook function's admin views
+(functions/webhook/handler.py) turn a request into an `AdminRequest`, call one of these
+and send back `(status, body)`. API Gateway has already checked the caller's SigV4
+signature and IAM permission (`auth="iam"` in kairos.ingest.routes); docs/admin-api.md
+describes each route.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kairos.members.erase import erase
+from kairos.members.merge import MergeStore, merge
+from kairos.members.service import (
+    LOOKUP_KINDS,
+    Brand,
+    InvalidRequest,
+    MemberAdminStore,
+    add_note,
+    change_tag,
+    identifier,
+    member_view,
+)
+
+Answer = tuple[int, dict[str, Any]]
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    members: MemberAdminStore
+    erasure: MergeStore
+    brand: Brand
+    segment_ids: Callable[[], list[str]]
+    now: datetime
+    request_id: str
+    """API Gateway's request id: keys the change's event, so it is applied once."""
+    caller: str
+    """The signed caller (IAM user or role ARN), the default author of a note."""
+    query: Mapping[str, str]
+
+
+def _limit(query: Mapping[str, str], default: int) -> int:
+    raw = query.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidRequest(f"limit: a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+def get_member(req: AdminRequest, member_id: str) -> Answer:
+    view = member_view(
+        req.members, member_id, _limit(req.query, 50), req.query.get("before") or None
+    )
+    if view is None:
+        return 404, {"error": f"no member {member_id}"}
+    return 200, view
+
+
+def find_members(req: AdminRequest) -> Answer:
+    """One identifier (`email`, `phone`, `line`, `external`) → the member; or `tag` → a
+    page of member ids from the tag index (`limit`, `cursor`)."""
+    if "tag" in req.query:
+        ids, cursor = req.members.tagged(
+            req.query["tag"], _limit(req.query, 100), req.query.get("cursor") or None
+        )
+        return 200, {"members": ids, "next": cursor}
+    given = [k for k in LOOKUP_KINDS if k in req.query]
+    if len(given) != 1:
+        raise InvalidRequest("give one of email, phone, line, external, or tag")
+    kind, value = identifier(given[0], req.query[given[0]])
+    member_id = req.members.find(kind, value)
+    if member_id is None:
+        return 404, {"error": f"no member with that {given[0]}"}
+    return 200, {"members": [member_id], "next": None}
+
+
+def erase_member(req: AdminRequest, member_id: str) -> Answer:
+    """Idempotent: 200 `erased`, then 200 `absent`. `?request=REF` is the deletion
+    request's reference kept with the tombstones (default: this request's id)."""
+    done = erase(
+        member_id,
+        req.erasure,
+        req.now,
+        req.query.get("request") or req.request_id,
+        member_id_key=req.brand.member_id_key,
+        segment_ids=req.segment_ids(),
+    )
+    return 200, done.as_json()
+
+
+def merge_members(req: AdminRequest, keep: str, absorb: str) -> Answer:
+    """ABSORB into KEEP (`?request=REF` recorded on the timeline): 200 `merged`, then
+    200 `absent`; 404 without KEEP; 400 for the same member twice."""
+    if keep == absorb:
+        raise InvalidRequest("KEEP and ABSORB are the same member")
+    try:
+        done = merge(
+            keep, absorb, req.erasure, req.now, req.query.get("request") or req.request_id,
+            segment_ids=req.segment_ids(),
+        )  # fmt: skip
+    except LookupError:
+        return 404, {"error": f"no member {keep}"}
+    return 200, done.as_json()
+
+
+def tag_member(req: AdminRequest, member_id: str, tag: str, *, add: bool) -> Answer:
+    result = change_tag(
+        req.members, member_id, tag, add=add, now=req.now, brand=req.brand,
+        request=req.request_id,
+    )  # fmt: skip
+    if result is None:
+        return 404, {"error": f"no member {member_id}"}
+    member = req.members.get(member_id)
+    return 200, {"member_id": member_id, "tags": member.tags if member else []}
+
+
+def note_member(req: AdminRequest, member_id: str, body: bytes) -> Answer:
+    """Body: `{"text": "…", "author": "…"}`; the author defaults to the signed caller."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise InvalidRequest("body: JSON object expected") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise InvalidRequest('body: {"text": "…", "author": "…"} expected')
+    author = data.get("author") or req.caller
+    if not isinstance(author, str):
+        raise InvalidRequest("author: a string")
+    result = add_note(
+        req.members, member_id, author, data["text"], now=req.now, brand=req.brand,
+        request=req.request_id,
+    )  # fmt: skip
+    if result is None:
+        return 404, {"error": f"no member {member_id}"}
+    return 201, {"member_id": member_id, "author": author, "status": result.status}
+
+
+__all__ = [
+    "AdminRequest",
+    "Answer",
+    "InvalidRequest",
+    "erase_member",
+    "find_members",
+    "get_member",
+    "merge_members",
+    "note_member",
+    "tag_member",
+]
