@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-STAGES = ("ingest", "sender", "sender_emulator", "evaluator")
+STAGES = ("ingest", "sender", "sender_emulator", "evaluator", "cost", "scale")
 RESULTS = Path(__file__).with_name("results.json")
 
 
