@@ -175,6 +175,11 @@ def activity(m: dict[str, Any]) -> tuple[costmodel.Activity, costmodel.Fixed]:
     return per_member, fixed
 
 
+def transitions(size: int, per_member: costmodel.Activity, p: dict[str, float]) -> float:
+    count = (per_member.steps + per_member.enrolments) * size
+    return count * p["stepfunctions_standard_transition"]
+
+
 def price(per_member: costmodel.Activity, fixed: costmodel.Fixed) -> dict[str, float]:
     p = costmodel.load_prices()
     line_gb_s = 0.05 * 128 / 1024  # a custom-channel Lambda: 128 MB, 50 ms per message
@@ -198,6 +203,12 @@ def price(per_member: costmodel.Activity, fixed: costmodel.Fixed) -> dict[str, f
         ratios_sf.append(designs[""] / designs["step_functions_"])
         ratios_pp.append(designs[""] / designs["pinpoint_"])
         figures[f"ratio_to_step_functions_{label}"] = round(ratios_sf[-1], 3)
+        # The part the designs differ in: Kairos's timers and ticks against transitions.
+        timers = designs[""] - (designs["step_functions_"] - transitions(size, per_member, p))
+        figures[f"timers_usd_month_{label}"] = round(timers, 2)
+        figures[f"orchestration_ratio_to_step_functions_{label}"] = round(
+            timers / transitions(size, per_member, p), 3
+        )
         figures[f"ratio_to_pinpoint_{label}"] = round(ratios_pp[-1], 3)
     figures["ratio_to_step_functions"] = round(max(ratios_sf), 3)
     figures["ratio_to_pinpoint"] = round(max(ratios_pp), 3)
