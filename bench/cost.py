@@ -109,7 +109,7 @@ def measure(copies: int) -> dict[str, Any]:
                 steps["n"] += int(result.get("timers", 0))
             return result
 
-        sim.host.invoke = invoke
+        sim.host.invoke = invoke  # type: ignore[method-assign, unused-ignore]
         try:
             with Meter(backend) as meter, deployed_batches():
                 deliveries = sim.run(events, UNTIL)

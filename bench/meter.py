@@ -119,8 +119,8 @@ class Meter:
     def __exit__(self, *_: object) -> None:
         _active.remove(self)
         if not _active and "put" in self._saved:
-            MemoryTable.put = self._saved["put"]
-            MemoryTable.delete = self._saved["delete"]
+            MemoryTable.put = self._saved["put"]  # type: ignore[method-assign, assignment, unused-ignore]
+            MemoryTable.delete = self._saved["delete"]  # type: ignore[method-assign, assignment, unused-ignore]
         client = self.backend.aws.client("dynamodb")
         for name in ("get_item", "batch_get_item", "query", "transact_get_items"):
             client.__dict__.pop(name, None)
@@ -176,8 +176,8 @@ def _install(put: Callable[..., Any], delete: Callable[..., Any]) -> None:
             _note(key[0], _write(old, None), False)
         return old
 
-    MemoryTable.put = metered_put
-    MemoryTable.delete = metered_delete
+    MemoryTable.put = metered_put  # type: ignore[method-assign, assignment, unused-ignore]
+    MemoryTable.delete = metered_delete  # type: ignore[method-assign, assignment, unused-ignore]
 
 
 def _note(pk: str, units: float, enrolment: bool) -> None:
@@ -196,14 +196,16 @@ def deployed_batches() -> Iterator[int]:
     from kairos_dev.local import simulator
     from kairos_dev.local.pumps import QueuePump
 
-    class DeployedPump(QueuePump):  # type: ignore[misc]
+    class DeployedPump(QueuePump):  # type: ignore[misc, unused-ignore]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["batch_size"] = BATCH_SIZE
             super().__init__(*args, **kwargs)
 
-    saved = simulator.QueuePump
-    simulator.QueuePump = DeployedPump
+    # The simulator looks the class up in its module when a run starts.
+    names = vars(simulator)
+    saved = names["QueuePump"]
+    names["QueuePump"] = DeployedPump
     try:
         yield BATCH_SIZE
     finally:
-        simulator.QueuePump = saved
+        names["QueuePump"] = saved
