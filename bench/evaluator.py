@@ -20,7 +20,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench import simulate, ticks
 from kairos.aws import Boto3Clients
@@ -107,7 +107,7 @@ def run() -> dict[str, float]:
             def count(**_: Any) -> None:
                 calls["n"] += 1
 
-            dynamodb: Any = service.store.client  # the store behind the port
+            dynamodb: Any = cast(Any, service.store).client  # the store behind the port
             dynamodb.meta.events.register("before-send.dynamodb", count)
             began = time.perf_counter()
             for start in range(0, len(records), 100):

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-STAGES = ("ingest", "sender", "sender_emulator", "evaluator", "simulate")
+STAGES = ("ingest", "sender", "sender_emulator", "evaluator", "simulate", "cost", "scale")
 RESULTS = Path(__file__).with_name("results.json")
 
 

@@ -31,9 +31,10 @@ TEN_K = os.environ.get("KAIROS_BENCH_SIM_10K", "1") != "0"
 EMULATOR = os.environ.get("KAIROS_BENCH_SIM_EMULATOR", "1") != "0"
 
 
-def variant(kind: str, value: str, copy: int) -> str:
-    """The copy's own identifier, so each copy is a different member."""
-    if copy == 0:
+def variant(kind: str, value: str | None, copy: int) -> str | None:
+    """The copy's own identifier, so each copy is a different member (an identifier an
+    event leaves empty stays empty)."""
+    if copy == 0 or value is None:
         return value
     if kind == "email":
         user, domain = value.split("@", 1)
@@ -71,7 +72,7 @@ def scaled_brand(root: Path, copies: int) -> tuple[Path, Path]:
             cells = row.split(",")
             scaled.append(
                 ",".join(
-                    variant(c, v, copy)
+                    (variant(c, v, copy) or "")
                     if c in ("line_user_id", "email", "phone", "external_id") and v
                     else v
                     for c, v in zip(columns, cells, strict=False)
