@@ -39,7 +39,7 @@ def _read(items: list[dict[str, Any]], consistent: bool, transactional: bool = F
     units = max(1, math.ceil(sum(item_size(i) for i in items) / 4096))
     if transactional:
         return 2.0 * units
-    return float(units) if consistent else units / 2
+    return float(units) if consistent else float(units) / 2
 
 
 def _write(old: dict[str, Any] | None, new: dict[str, Any] | None) -> float:
