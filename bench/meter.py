@@ -36,9 +36,9 @@ _active: list[Meter] = []
 
 
 def _read(items: list[dict[str, Any]], consistent: bool, transactional: bool = False) -> float:
-    units = max(1, math.ceil(sum(item_size(i) for i in items) / 4096))
+    units: int = max(1, math.ceil(sum(item_size(i) for i in items) / 4096))
     if transactional:
-        return 2.0 * units
+        return float(2 * units)
     return float(units) if consistent else float(units) / 2
 
 
