@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kairos.aws import AwsClients, Boto3Clients
+from kairos.aws import AwsClients
 from kairos.clock import Clock
 from kairos.config import RuntimeConfig
 
@@ -103,8 +102,3 @@ class FunctionHost:
         if name in WIRING and hasattr(module, "handle"):
             return module.handle(event, context, self.services(name))
         return module.handler(event, context)
-
-
-def invoke(name: str, event: dict[str, Any]) -> Any:
-    """Invoke with services wired from this process's environment (one stack)."""
-    return FunctionHost(Boto3Clients(), dict(os.environ)).invoke(name, event)

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from kairos.store.capacity import item_size
+from kairos.store.capacity import item_size, write_units
 from kairos.store.schema import TABLES, TableDef
 from kairos_dev.memory.expressions import (
     Context,
@@ -99,8 +99,9 @@ def _batch_units(found: list[Item], keys: list[Any]) -> Callable[[], float]:
 
 
 def _write_units(old: Item | None, new: Item | None, transactional: bool = False) -> float:
-    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-    return float(max(1, math.ceil(size / 1024)) * (2 if transactional else 1))
+    """A write costs what the larger of the old and new item costs (DynamoDB's rule)."""
+    larger = max((i for i in (old, new) if i), key=item_size, default={})
+    return write_units(larger, transactional=transactional)
 
 
 class MemoryDynamoDBClient:

@@ -15,8 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-Attr = dict[str, Any]
-Item = dict[str, Attr]
+from kairos_dev.memory.tables import Attr, Item, clone_attr
+
 Node = tuple[Any, ...]
 
 _TOKEN = re.compile(r"\s*(<>|<=|>=|[=<>(),.\[\]+\-]|#[\w]+|:[\w]+|[A-Za-z_][\w]*|\d+)")
@@ -396,17 +396,6 @@ def evaluate(node: Node, item: Item | None, ctx: Context) -> bool:
     raise ExpressionError(f"unsupported condition {node!r}")
 
 
-def _clone(attr: Attr) -> Attr:
-    ((kind, value),) = attr.items()
-    if kind == "M":
-        return {"M": {k: _clone(v) for k, v in value.items()}}
-    if kind == "L":
-        return {"L": [_clone(v) for v in value]}
-    if kind in ("SS", "NS", "BS"):
-        return {kind: list(value)}
-    return {kind: value}
-
-
 def _set(item: Item, parts: list[Any], value: Attr) -> None:
     if len(parts) == 1:
         item[parts[0]] = value
@@ -442,7 +431,7 @@ def _remove(item: Item, parts: list[Any]) -> None:
 
 def apply_update(text: str, item: Item, ctx: Context) -> Item:
     """The item after the update expression (a new item; `item` is left untouched)."""
-    updated: Item = {name: _clone(value) for name, value in item.items()}
+    updated: Item = {name: clone_attr(value) for name, value in item.items()}
     for action, target, operand in parse_update(text):
         parts = ctx.resolve(target[1])
         if action == "SET":
@@ -453,7 +442,7 @@ def apply_update(text: str, item: Item, ctx: Context) -> Item:
                 raise ExpressionError(
                     "The provided expression refers to an attribute that does not exist in the item"
                 )
-            _set(updated, parts, _clone(value))
+            _set(updated, parts, clone_attr(value))
         elif action == "REMOVE":
             _remove(updated, parts)
         else:
@@ -503,4 +492,4 @@ def project(item: Item, text: str, ctx: Context) -> Item:
 def _ensure_path(result: Item, item: Item, parts: list[Any], value: Attr) -> None:
     top = parts[0]
     if top not in result:
-        result[top] = _clone(item[top])
+        result[top] = clone_attr(item[top])

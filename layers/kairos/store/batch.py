@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from kairos.store.codec import to_attr
@@ -25,12 +25,8 @@ def batch_get(
     client: Any,
     table: str,
     item_keys: Iterable[ItemKey],
-    *,
-    consumed: bool = False,
-    on_response: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[ItemKey, dict[str, Any]]:
-    """The items found for these keys (strongly consistent), as low-level items.
-    `on_response` sees every response (request counts, consumed capacity)."""
+    """The items found for these keys (strongly consistent), as low-level items."""
     unique = list(dict.fromkeys(item_keys))
     found: dict[ItemKey, dict[str, Any]] = {}
     for start in range(0, len(unique), BATCH_GET_MAX):
@@ -43,10 +39,7 @@ def batch_get(
         }
         attempt = 0
         while request:
-            extra = {"ReturnConsumedCapacity": "TOTAL"} if consumed else {}
-            response = client.batch_get_item(RequestItems=request, **extra)
-            if on_response is not None:
-                on_response(response)
+            response = client.batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(table, []):
                 found[(item["pk"]["S"], item["sk"]["S"])] = item
             request = response.get("UnprocessedKeys") or {}

@@ -39,12 +39,3 @@ def item_size(item: dict[str, Any]) -> int:
 def write_units(item: dict[str, Any], transactional: bool = False) -> float:
     units = max(1, math.ceil(item_size(item) / 1024))
     return float(units * (2 if transactional else 1))
-
-
-def transaction_write_units(transact_items: list[dict[str, Any]]) -> float:
-    total = 0.0
-    for entry in transact_items:
-        ((op, body),) = entry.items()
-        item = body.get("Item") or body.get("Key") or {}
-        total += write_units(item, transactional=True) if op != "ConditionCheck" else 0.0
-    return total
