@@ -11,6 +11,11 @@ import os
 
 from botocore import exceptions as aws
 
+
+class AdminApiError(Exception):
+    """A call to the admin API (`--api`) that failed, as one line with what to do."""
+
+
 _CREDENTIAL_CODES = {
     "UnrecognizedClientException",
     "InvalidSignatureException",
@@ -23,6 +28,8 @@ _CREDENTIAL_CODES = {
 def aws_problem(exc: BaseException) -> str | None:
     """One line saying what is wrong and how to fix it, or None when `exc` is not an
     AWS configuration problem (then it is a bug and keeps its traceback)."""
+    if isinstance(exc, AdminApiError):
+        return str(exc)
     if isinstance(exc, aws.NoRegionError):
         return (
             "no AWS region: set AWS_DEFAULT_REGION (e.g. `export "

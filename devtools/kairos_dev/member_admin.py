@@ -2,16 +2,16 @@
 `members merge KEEP ABSORB`:
 what staff do day to day, through the same service code as the admin API
 (kairos.members.service), against the table from --table, KAIROS_TABLE or the running
-`kairos local`."""
+`kairos local` — or through the deployed admin API with --api (kairos_dev.member_desk)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
-import uuid
 from typing import Any
+
+from kairos_dev.member_desk import add_api_argument, member_desk
 
 
 def register_actions(actions: Any) -> None:
@@ -21,14 +21,18 @@ def register_actions(actions: Any) -> None:
         parser.add_argument("tag")
         parser.add_argument("--table", help="main table name")
         parser.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
+        add_api_argument(parser)
         parser.set_defaults(func=run_tag, add=name == "tag")
 
     note = actions.add_parser("note", help="add a staff note to a member's timeline")
     note.add_argument("member_id", help="member id (m-…)")
     note.add_argument("--text", required=True, help="up to 2,000 characters")
-    note.add_argument("--author", help="who writes it (default: your login name)")
+    note.add_argument(
+        "--author", help="who writes it (default: your login name; with --api your IAM ARN)"
+    )
     note.add_argument("--table", help="main table name")
     note.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
+    add_api_argument(note)
     note.set_defaults(func=run_note)
 
     join = actions.add_parser(
@@ -46,6 +50,7 @@ def register_actions(actions: Any) -> None:
     join.add_argument("--table", help="main table name")
     join.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
     join.add_argument("--json", action="store_true", help="print JSON")
+    add_api_argument(join)
     join.set_defaults(func=run_merge)
 
     rebuild = actions.add_parser(
@@ -63,59 +68,34 @@ def register_actions(actions: Any) -> None:
     listing.add_argument("--cursor", help="`next` of the previous page")
     listing.add_argument("--table", help="main table name")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    add_api_argument(listing)
     listing.set_defaults(func=run_list)
 
 
-def _brand(project: str | None) -> Any:
-    from kairos.aws import Boto3Clients
-    from kairos.config import RuntimeConfig
-    from kairos.members.service import Brand
-    from kairos.secrets import SecretStore
-    from kairos_dev.brand import brand_zone
-
-    key = SecretStore(Boto3Clients()).member_id_key(RuntimeConfig.from_env().member_id_secret_name)
-    return Brand(zone=brand_zone(project), member_id_key=key)
-
-
 def run_tag(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+    from kairos.members.service import InvalidRequest
 
-    from kairos.members.service import InvalidRequest, change_tag
-    from kairos_dev.brand import member_repository
-
-    repo = member_repository(args.table)
     try:
-        result = change_tag(
-            repo, args.member_id, args.tag, add=args.add, now=datetime.now(UTC),
-            brand=_brand(args.project), request=f"cli-{uuid.uuid4()}",
-        )  # fmt: skip
+        tags = member_desk(args).change_tag(args.member_id, args.tag, add=args.add)
     except InvalidRequest as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if result is None:
+    if tags is None:
         print(f"no member {args.member_id}", file=sys.stderr)
         return 1
-    member = repo.get(args.member_id)
-    print(f"{args.member_id}: tags {', '.join(member.tags) if member else ''}".rstrip())
+    print(f"{args.member_id}: tags {', '.join(tags)}".rstrip())
     return 0
 
 
 def run_note(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from kairos.members.service import InvalidRequest, add_note
-    from kairos_dev.brand import member_repository
+    from kairos.members.service import InvalidRequest
 
     try:
-        result = add_note(
-            member_repository(args.table), args.member_id, args.author or getpass.getuser(),
-            args.text, now=datetime.now(UTC), brand=_brand(args.project),
-            request=f"cli-{uuid.uuid4()}",
-        )  # fmt: skip
+        found = member_desk(args).add_note(args.member_id, args.author, args.text)
     except InvalidRequest as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if result is None:
+    if not found:
         print(f"no member {args.member_id}", file=sys.stderr)
         return 1
     print(f"{args.member_id}: note added")
@@ -123,19 +103,8 @@ def run_note(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from kairos.members.merge import merge
-    from kairos.store.merging import MergeRepository
-    from kairos_dev.brand import brand_segments, member_repository
-
-    members = member_repository(args.table)
-    store = MergeRepository(members.table, members.client)
     try:
-        done = merge(
-            args.keep, args.absorb, store, datetime.now(UTC), args.request,
-            segment_ids=brand_segments(args.project),
-        )  # fmt: skip
+        done = member_desk(args).merge(args.keep, args.absorb, args.request)
     except (LookupError, ValueError) as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
         return 1
@@ -157,9 +126,7 @@ def run_reindex(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from kairos_dev.brand import member_repository
-
-    ids, cursor = member_repository(args.table).tagged(args.tag, args.limit, args.cursor)
+    ids, cursor = member_desk(args).tagged(args.tag, args.limit, args.cursor)
     if args.json:
         print(json.dumps({"members": ids, "next": cursor}))
         return 0

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kairos_dev.member_desk import add_api_argument, member_desk
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("members", help="look at members")
@@ -31,6 +33,7 @@ def register(subparsers: Any) -> None:
     show.add_argument("--json", action="store_true", help="print JSON instead of tables")
     show.add_argument("--project", metavar="DIR", help="brand project (for its time zone)")
     show.add_argument("--limit", type=int, default=50, help="timeline entries (newest)")
+    add_api_argument(show)
     show.set_defaults(func=run_show)
 
     wipe = actions.add_parser(
@@ -40,7 +43,8 @@ def register(subparsers: Any) -> None:
             "Removes the member's profile, timeline, orders, enrolments, index entries and "
             "aliases, cancels its timers, strips personal fields from its delivery records "
             "and leaves a tombstone per identifier: a later event naming one is dropped "
-            "unless it is a new consent (docs/events.md, Erasure)."
+            "unless it is a new consent (docs/events.md, Erasure). With --api, through "
+            "the deployed stack's admin API (docs/admin-api.md)."
         ),
     )
     wipe.add_argument("member_id", nargs="?", help="member id (m-…)")
@@ -55,6 +59,7 @@ def register(subparsers: Any) -> None:
     wipe.add_argument("--table", help="main table name")
     wipe.add_argument("--project", metavar="DIR", help="brand project (for its segments)")
     wipe.add_argument("--json", action="store_true", help="print JSON")
+    add_api_argument(wipe)
     wipe.set_defaults(func=run_erase)
 
     from kairos_dev.member_admin import register_actions
@@ -97,6 +102,7 @@ def register(subparsers: Any) -> None:
     dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
     dump.add_argument("--tag", help="only members with this tag (read from the tag index)")
     dump.add_argument("--table", help="main table name")
+    add_api_argument(dump)
     dump.set_defaults(func=run_export)
 
 
@@ -109,7 +115,7 @@ def repository(table: str | None) -> Any:
 def run_show(args: argparse.Namespace) -> int:
     from kairos.models.events import MemberRef
 
-    repo = repository(args.table)
+    repo = member_desk(args)
     member_id = args.member_id
     if member_id is None:
         ids = {k: getattr(args, k) for k in ("line_user_id", "email", "phone", "external_id")}
@@ -154,35 +160,18 @@ def named_identifier(args: argparse.Namespace) -> tuple[str, str] | None:
 
 
 def run_erase(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from kairos.aws import Boto3Clients
-    from kairos.config import RuntimeConfig
-    from kairos.members.erase import erase, find_member
-    from kairos.secrets import SecretStore
-    from kairos_dev.brand import brand_segments, erasure_store
-
-    store = erasure_store(args.table)  # reads the running `kairos local`'s environment first
-    key = SecretStore(Boto3Clients()).member_id_key(RuntimeConfig.from_env().member_id_secret_name)
+    desk = member_desk(args)
     member_id = args.member_id
     if member_id is None:
         named = named_identifier(args)
         if named is None:
             print("name a member: ID, --line, --email, --phone or --external", file=sys.stderr)
             return 2
-        member_id, erased_before = find_member(store, *named, key)
+        member_id, why = desk.erase_lookup(*named)
         if member_id is None:
-            status = "absent (erased before)" if erased_before else "absent (never known)"
-            print(json.dumps({"status": "absent"}) if args.json else f"{named[0]}: {status}")
+            print(json.dumps({"status": "absent"}) if args.json else f"{named[0]}: absent ({why})")
             return 0
-    done = erase(
-        member_id,
-        store,
-        datetime.now(UTC),
-        args.request,
-        member_id_key=key,
-        segment_ids=brand_segments(args.project),
-    )
+    done = desk.erase(member_id, args.request)
     if args.json:
         print(json.dumps(done.as_json()))
     elif done.status == "absent":
@@ -255,7 +244,7 @@ EXPORT_COLUMNS = ("member_id", "line_user_id", "email", "phone", "external_id")
 def run_export(args: argparse.Namespace) -> int:
     import csv
 
-    repo = repository(args.table)
+    repo = member_desk(args)
     rows = []
     attributes: set[str] = set()
     from kairos_dev.progress import progress_bar
