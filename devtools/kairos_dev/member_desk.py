@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kairos.members.erase import Erasure
-from kairos.members.merge import Merged
-from kairos.store.members import MemberRepository
+if TYPE_CHECKING:  # imported when called: `kairos --help` need not load the store
+    from kairos.members.erase import Erasure
+    from kairos.members.merge import Merged
 
 API_HELP = (
     "call the deployed stack's admin API at URL (its ApiUrl output) instead of the table, "
@@ -35,15 +35,19 @@ def member_desk(args: argparse.Namespace) -> Any:
     return TableDesk(getattr(args, "table", None), getattr(args, "project", None))
 
 
-class TableDesk(MemberRepository):
-    """The table itself, with staff's changes applied by kairos.members as the admin API
-    applies them."""
+class TableDesk:
+    """The table itself — MemberRepository's reads — with staff's changes applied by
+    kairos.members as the admin API applies them."""
 
     def __init__(self, table: str | None, project: str | None = None) -> None:
-        from kairos_dev.brand import table_name
+        from kairos_dev.brand import member_repository
 
-        super().__init__(table_name(table))  # reads the running `kairos local`'s environment
+        # reads the running `kairos local`'s environment when there is no --table
+        self.members = member_repository(table)
         self.project = project
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.members, name)  # get, find, timeline, tagged, scan_members, …
 
     def _member_id_key(self) -> bytes:
         from kairos.aws import Boto3Clients
@@ -62,7 +66,7 @@ class TableDesk(MemberRepository):
     def _erasure(self) -> Any:
         from kairos.store.erasure import ErasureRepository
 
-        return ErasureRepository(self.table, self.client)
+        return ErasureRepository(self.members.table, self.members.client)
 
     def change_tag(self, member_id: str, tag: str, *, add: bool) -> list[str] | None:
         """The member's tags afterwards; None when there is no such member."""
@@ -71,7 +75,7 @@ class TableDesk(MemberRepository):
         from kairos.members.service import change_tag
 
         result = change_tag(
-            self, member_id, tag, add=add, now=datetime.now(UTC), brand=self._brand(),
+            self.members, member_id, tag, add=add, now=datetime.now(UTC), brand=self._brand(),
             request=f"cli-{uuid.uuid4()}",
         )  # fmt: skip
         if result is None:
@@ -86,7 +90,7 @@ class TableDesk(MemberRepository):
         from kairos.members.service import add_note
 
         result = add_note(
-            self, member_id, author or getpass.getuser(), text, now=datetime.now(UTC),
+            self.members, member_id, author or getpass.getuser(), text, now=datetime.now(UTC),
             brand=self._brand(), request=f"cli-{uuid.uuid4()}",
         )  # fmt: skip
         return result is not None
@@ -117,7 +121,8 @@ class TableDesk(MemberRepository):
         from kairos.store.merging import MergeRepository
         from kairos_dev.brand import brand_segments
 
+        store = MergeRepository(self.members.table, self.members.client)
         return merge(
-            keep, absorb, MergeRepository(self.table, self.client), datetime.now(UTC), request,
+            keep, absorb, store, datetime.now(UTC), request,
             segment_ids=brand_segments(self.project),
         )  # fmt: skip
