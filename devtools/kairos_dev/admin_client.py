@@ -61,6 +61,9 @@ class AdminClient:
             raise NoCredentialsError()
         self.signer = SigV4Auth(credentials, SERVICE, region)
         self.timeout = timeout
+        self._views: dict[str, tuple[int, dict[str, Any]]] = {}
+        """Member id → (timeline entries asked for, the API's answer): `show` reads the
+        profile, the timeline and the notes from one or two requests, not four."""
 
     # ---- HTTP ----------------------------------------------------------------------
 
@@ -115,8 +118,15 @@ class AdminClient:
         return str(found[0]) if status == 200 and found else None
 
     def view(self, member_id: str, limit: int = 50) -> dict[str, Any] | None:
+        """`GET /admin/members/{id}`: profile, notes and the newest `limit` entries."""
+        cached = self._views.get(member_id)
+        if cached is not None and cached[0] >= limit:
+            return cached[1]
         status, answer = self.call("GET", f"/admin/members/{_part(member_id)}", {"limit": limit})
-        return answer if status == 200 else None
+        if status != 200:
+            return None
+        self._views[member_id] = (limit, answer)
+        return answer
 
     def get(self, member_id: str) -> Member | None:
         view = self.view(member_id, limit=1)
@@ -125,7 +135,7 @@ class AdminClient:
     def timeline(self, member_id: str, limit: int = 100) -> list[dict[str, Any]]:
         """The latest entries, oldest first (the API answers newest first)."""
         view = self.view(member_id, limit)
-        return [] if view is None else list(reversed(view["timeline"]))
+        return [] if view is None else list(reversed(view["timeline"][:limit]))
 
     def timeline_of_kind(self, member_id: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
         """Notes only (the API's `notes`), as timeline entries."""
@@ -153,6 +163,7 @@ class AdminClient:
             ids, cursor = self.tagged(tag, page, cursor)
             for member_id in ids:
                 member = self.get(member_id)
+                self._views.pop(member_id, None)  # an export holds no views
                 if member is not None:  # erased or merged since the page was read
                     yield member
             if cursor is None:
@@ -166,11 +177,13 @@ class AdminClient:
     def change_tag(self, member_id: str, tag: str, *, add: bool) -> list[str] | None:
         """The member's tags afterwards; None when there is no such member."""
         path = f"/admin/members/{_part(member_id)}/tags/{_part(tag)}"
+        self._views.clear()
         status, answer = self.call("POST" if add else "DELETE", path)
         return None if status == 404 else [str(t) for t in answer.get("tags") or []]
 
     def add_note(self, member_id: str, author: str | None, text: str) -> bool:
         """False when there is no such member; the author defaults to the signed caller."""
+        self._views.clear()
         body = {"text": text, **({"author": author} if author else {})}
         status, _ = self.call("POST", f"/admin/members/{_part(member_id)}/notes", body=body)
         return status != 404
@@ -181,6 +194,7 @@ class AdminClient:
         return self.find(kind, value), "no member has it (erased before, or never known)"
 
     def erase(self, member_id: str, request: str) -> Erasure:
+        self._views.clear()
         _, answer = self.call("DELETE", f"/admin/members/{_part(member_id)}", {"request": request})
         return Erasure(
             member_id=answer.get("member_id"),
@@ -196,6 +210,7 @@ class AdminClient:
         kairos.members.merge does."""
         if keep == absorb:
             raise ValueError("KEEP and ABSORB are the same member")
+        self._views.clear()
         path = f"/admin/members/{_part(keep)}/merge/{_part(absorb)}"
         status, answer = self.call("POST", path, {"request": request})
         if status == 404:

@@ -71,6 +71,7 @@ def test_member_commands_through_the_signed_api_answer_as_the_table(
     assert out_of(capsys, ["members", "show", member_id, *api]) == out_of(
         capsys, ["members", "show", member_id]
     )
+    assert len(gate.seen) == 2  # the profile, then the timeline page: notes come with them
     by_api = json.loads(out_of(capsys, ["members", "show", "--line", "U-api-1", "--json", *api]))
     direct = json.loads(out_of(capsys, ["members", "show", member_id, "--json"]))
     assert by_api["timeline"] == direct["timeline"]
