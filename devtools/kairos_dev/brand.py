@@ -36,13 +36,6 @@ def engine_store(table: str | None) -> Any:
     return EngineStore(members.table, members.client)
 
 
-def erasure_store(table: str | None) -> Any:
-    from kairos.store.erasure import ErasureRepository
-
-    members = member_repository(table)
-    return ErasureRepository(members.table, members.client)
-
-
 def brand_segments(project: str | None = None) -> list[str]:
     """The brand project's segment ids (none without a project)."""
     from kairos.project import load_project
