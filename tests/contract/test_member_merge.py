@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from kairos.engine.enrolment import Enrolment
 from kairos.ingest.service import apply_event
-from kairos.members.erase import pending_timers
+from kairos.members.erase import erase, pending_timers
 from kairos.members.merge import merge
 from kairos.models.events import CanonicalEvent
 from kairos.store.enrolments import EngineStore
+from kairos.store.erasure import ErasureRepository
 from kairos.store.members import MemberRepository
 from kairos.store.merging import MergeRepository
 from kairos.store.records import Commit
@@ -77,3 +78,30 @@ def test_merge_two_members_then_again(side: Side) -> None:
     assert merge(keep, absorb, store, T0, "CS-12").status == "absent"
     later = apply(event("b4", "tag.added", mail, 30, tag="regular"))
     assert later == keep
+
+
+def test_erasing_a_merged_member_removes_the_absorbed_identifiers(side: Side) -> None:
+    """Both members had an email: KEEP keeps its own, and the absorbed one's alias now
+    points at KEEP. Erasing KEEP must remove it too, or that email still finds the
+    erased member's id."""
+    members = MemberRepository(side.table, side.client("dynamodb"))
+
+    def apply(e: CanonicalEvent) -> str:
+        return apply_event(e, members, T0, ZONE, member_id_key=KEY).member_id
+
+    keep = apply(event("a1", "profile.updated", {"email": "amy@example.com"}, 0, name="Amy"))
+    absorb = apply(event("b1", "profile.updated", {"email": "bo@example.com"}, 1, name="Bo"))
+    # A changed address leaves the old alias pointing at the member as well.
+    apply(event("a2", "profile.updated", {"email": "amy@example.com"}, 2, email="amy@new.tw"))
+    store = MergeRepository(side.table, side.client("dynamodb"))
+    assert merge(keep, absorb, store, T0 + timedelta(hours=1), "CS-1").status == "merged"
+    assert members.find("email", "bo@example.com") == keep
+
+    done = erase(keep, ErasureRepository(side.table, side.client("dynamodb")), T0, "DSR-1",
+                 member_id_key=KEY)  # fmt: skip
+    assert done.status == "erased"
+    assert members.find("email", "bo@example.com") is None
+    assert members.find("email", "amy@example.com") is None
+    items = json.dumps(side.client("dynamodb").scan(TableName=side.table)["Items"])
+    for personal in ("bo@example.com", "amy@example.com", "amy@new.tw", "Amy", "Bo"):
+        assert personal not in items

@@ -115,6 +115,9 @@ def _set_attributes(member: Member, data: dict[str, Any], at: str) -> None:
             continue
         member.profile[key] = value
         if key in ("email", "phone") and value:
+            previous = member.identifiers.get(key)
+            if previous and previous != value:
+                member.link({key: previous})  # its alias may still point here
             member.identifiers[key] = value
 
 
@@ -130,6 +133,7 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
     of the event that set it, so the result never depends on arrival order."""
     base = snapshot.member or Member(member_id=snapshot.member_id, created_at=event.time)
     member = _touch(base, event)
+    member.link(snapshot.link)
     change = Change(member=member, timeline_kind=event.type, timeline_data=_event_summary(event))
     if snapshot.conflicts:
         change.timeline_data["identity_conflicts"] = dict(snapshot.conflicts)
@@ -198,6 +202,7 @@ def _plan_order(event: CanonicalEvent, snapshot: Snapshot, change: Change, zone:
         for k, v in snapshot.referrer_link.items():
             referrer.identifiers.setdefault(k, v)
             referrer.profile.setdefault(k, v)
+        referrer.link(snapshot.referrer_link)
         referrer.stats.referrals += 1
         referrer.version += 1
         referrer.updated_at = event.time

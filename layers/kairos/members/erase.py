@@ -93,11 +93,13 @@ def erase(
     kept with each tombstone; `segment_ids` are the brand's segments."""
     segments = list(segment_ids)
     profile = store.profile(member_id)
-    identifiers: dict[str, str] = dict(profile.identifiers) if profile else {}
+    # Every alias the member ever had, not only today's one per kind (a changed email,
+    # a merged member's): each would otherwise keep the identifier pointing here.
+    identifiers = dict.fromkeys(profile.linked()) if profile else {}
     tags: set[str] = set(profile.tags) if profile else set()
     removed = timers = deliveries = 0
     for _ in range(ROUNDS):
-        for kind, value in identifiers.items():
+        for kind, value in identifiers:
             store.tombstone(identifier_hash(kind, value, member_id_key), kind, now, request)
         store.remove_aliases(member_id, identifiers)
         items = store.partition(member_id)
@@ -111,7 +113,7 @@ def erase(
         # An event changed the member meanwhile: erase what it added too.
         profile = store.profile(member_id)
         if profile is not None:
-            identifiers.update(profile.identifiers)
+            identifiers.update(dict.fromkeys(profile.linked()))
             tags.update(profile.tags)
     else:
         raise RuntimeError(f"member {member_id} kept changing; run the erasure again")

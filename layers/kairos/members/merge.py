@@ -45,7 +45,9 @@ class MergeStore(ErasureStore, Protocol):
         """Write KEEP's profile if still at `expected_version` (its `last_event` kept)."""
         ...
 
-    def repoint_aliases(self, absorb: str, keep: str, identifiers: dict[str, str]) -> None: ...
+    def repoint_aliases(
+        self, absorb: str, keep: str, identifiers: Iterable[tuple[str, str]]
+    ) -> None: ...
 
     def record(
         self, member_id: str, at: datetime, entry_id: str, kind: str, data: dict[str, Any]
@@ -110,6 +112,8 @@ def merged_profile(keep: Member, absorb: Member, orders: list[OrderContribution]
             result.profile[key] = pick(both)
     for kind, value in absorb.identifiers.items():
         result.identifiers.setdefault(kind, value)
+    for kind, value in absorb.linked():
+        result.link({kind: value})  # the aliases repointed to KEEP, for its erasure
     result.tags = sorted(set(keep.tags) | set(absorb.tags))
     for field, stamp in absorb.field_times.items():
         if field.startswith("tag.") and field[4:] in result.tags:
@@ -152,7 +156,7 @@ def merge(
     else:
         raise RuntimeError(f"member {keep_id} kept changing; run the merge again")
     store.index_tags(keep_id, set(combined.tags) - set(keep.tags))
-    store.repoint_aliases(absorb_id, keep_id, absorb.identifiers)
+    store.repoint_aliases(absorb_id, keep_id, absorb.linked())
     store.record(
         keep_id, now, f"merge-{absorb_id}", MERGED, {"absorbed": absorb_id, "request": request}
     )

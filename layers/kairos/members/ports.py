@@ -33,7 +33,7 @@ class ErasureStore(Protocol):
         """Record that an identifier was erased (overwrites an older tombstone)."""
         ...
 
-    def remove_aliases(self, member_id: str, identifiers: dict[str, str]) -> None:
+    def remove_aliases(self, member_id: str, identifiers: Iterable[tuple[str, str]]) -> None:
         """Delete each alias that still points at this member."""
         ...
 

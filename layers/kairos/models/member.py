@@ -45,6 +45,10 @@ class Member(BaseModel):
     tags: list[str] = Field(default_factory=list)
     stats: Stats = Field(default_factory=Stats)
     identifiers: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+    """Every alias ever linked to this member, as `<kind>:<value>`: a member can hold
+    several values of one kind over time (a changed email, a merged member's), and
+    erasure must remove them all. `identifiers` keeps the current one per kind."""
     field_times: dict[str, str] = Field(default_factory=dict)
     """Field path (`line_following`, `name`, `consent.email`, `tag.vip`, ...) → the stamp
     (`<UTC time>|<event id>`) of the event that set it: an older event never overwrites
@@ -52,6 +56,23 @@ class Member(BaseModel):
     version: int = 0
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+
+    def linked(self) -> list[tuple[str, str]]:
+        """(kind, value) of every alias that may point at this member."""
+        found = dict.fromkeys(self.identifiers.items())
+        for alias in self.aliases:
+            kind, _, value = alias.partition(":")
+            found.setdefault((kind, value))
+        return list(found)
+
+    def link(self, identifiers: dict[str, str]) -> None:
+        """Remember aliases linked to this member (see `aliases`)."""
+        known = set(self.aliases)
+        for kind, value in identifiers.items():
+            alias = f"{kind}:{value}"
+            if alias not in known:
+                known.add(alias)
+                self.aliases.append(alias)
 
     def has_tag(self, tag: str) -> bool:
         return tag in self.tags

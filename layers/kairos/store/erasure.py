@@ -78,8 +78,8 @@ class ErasureRepository:
         }
         self.client.put_item(TableName=self.table, Item=to_item(item))
 
-    def remove_aliases(self, member_id: str, identifiers: dict[str, str]) -> None:
-        for kind, value in identifiers.items():
+    def remove_aliases(self, member_id: str, identifiers: Iterable[tuple[str, str]]) -> None:
+        for kind, value in identifiers:
             try:
                 self.client.delete_item(
                     TableName=self.table,

@@ -25,7 +25,7 @@ from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.erasure import ErasureRepository
 from kairos.store.timeline import timeline_item
 
-PROFILE_FIELDS = ("profile", "tags", "stats", "identifiers", "field_times", "updated_at")
+PROFILE_FIELDS = ("profile", "tags", "stats", "identifiers", "aliases", "field_times", "updated_at")
 
 
 def _conditional(call: Any, **kwargs: Any) -> bool:
@@ -99,8 +99,10 @@ class MergeRepository(ErasureRepository):
             },
         )
 
-    def repoint_aliases(self, absorb: str, keep: str, identifiers: dict[str, str]) -> None:
-        for kind, value in identifiers.items():
+    def repoint_aliases(
+        self, absorb: str, keep: str, identifiers: Iterable[tuple[str, str]]
+    ) -> None:
+        for kind, value in identifiers:
             item = {
                 "pk": keys.alias_pk(kind, value),
                 "sk": "ALIAS",
