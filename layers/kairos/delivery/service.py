@@ -17,6 +17,13 @@ every call answers its record:
 visibility change through ports.Redelivery) and reports the record failed, so SQS keeps
 it. Leaving the batch writes every outcome (recording.py) and emits the batch's metrics.
 
+A group message (`SendGroup`, v2: one step to up to 500 members) is expanded into the
+members' own requests when the batch is planned, so they are claimed, multicast or
+pushed and recorded exactly as if they had come one by one. Its record answers for all
+of them (`fanout.py`): members that must come back later go back to the queue as a new,
+smaller group message and the record is acknowledged; only when no member got anywhere
+is the record itself returned (so a group that never progresses still reaches the DLQ).
+
 Time: "now" is the later of a request's `requested_at` and the injected clock (the wall
 clock in Lambda, the virtual clock in the simulator; see wiring.py). The SQS timestamps
 would not do: a message returned for a retry keeps its first `SentTimestamp`, so a send
@@ -37,10 +44,10 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json, ValidationError
+from pydantic import Json, TypeAdapter, ValidationError
 
 from kairos.clock import Clock, utc
-from kairos.delivery import multicast, recording
+from kairos.delivery import fanout, multicast, recording
 from kairos.delivery.backoff import retry_delay
 from kairos.delivery.limiter import RateLimiter
 from kairos.delivery.model import Outcome, RetryLater
@@ -48,27 +55,44 @@ from kairos.delivery.multicast import Multicaster, Multicasts
 from kairos.delivery.planning import BatchPlan, Plan, Planner
 from kairos.delivery.ports import Redelivery
 from kairos.delivery.pushing import Answer, Pusher
-from kairos.delivery.recording import Recorder, Results
+from kairos.delivery.recording import Recorder, Results, log_outcome
+from kairos.models.send_group import QueuedSend, SendGroup
 from kairos.models.send_request import SendRequest
 from kairos.observability import logger, metrics
 
+_QUEUED: TypeAdapter[SendRequest | SendGroup] = TypeAdapter(QueuedSend)
+
 
 class SendRecord(SqsRecordModel):
-    """An SQS record whose body is a send request (the BatchProcessor's model: a body
-    that does not parse fails its record, and SQS moves it to the DLQ in the end)."""
+    """An SQS record whose body is a send request (v1) or a group of them (v2) (the
+    BatchProcessor's model: a body that does not parse fails its record, and SQS moves
+    it to the DLQ in the end)."""
 
-    body: Json[SendRequest]
+    body: Json[QueuedSend]
 
 
 def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
-    """Every parseable request of an SQS event (the processor reports the others)."""
-    parsed = []
+    """Every parseable request of an SQS event, groups expanded (the processor reports
+    the others)."""
+    parsed: list[SendRequest] = []
     for record in event.get("Records", []):
         try:
-            parsed.append(SendRequest.model_validate_json(record.get("body", "")))
-        except ValidationError:
+            message = _QUEUED.validate_json(record.get("body", ""))
+        except ValidationError as exc:
+            logger.error(
+                "not a send request: to the dead-letter queue after its receives",
+                extra={"message_id": record.get("messageId"), "problem": _problem(exc)},
+            )
             continue
+        parsed.extend(message.requests() if isinstance(message, SendGroup) else [message])
     return parsed
+
+
+def _problem(error: ValidationError) -> str:
+    """Which fields are wrong, and how (never their values: they may be personal)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+    )[:500]
 
 
 class Sender:
@@ -151,31 +175,27 @@ class Batch:
     def deliver(self, record: SendRecord) -> str:
         """The record handler: the delivery's status, or RetryLater after the message
         was given back to its queue."""
+        if isinstance(record.body, SendGroup):
+            return fanout.deliver_group(self, record, record.body)
+        return self.deliver_one(record, record.body)
+
+    def deliver_one(self, record: SendRecord, request: SendRequest) -> str:
         try:
-            outcome = self.outcome(record.body)
+            outcome = self.outcome(request)
         except RetryLater as exc:
             delay = retry_delay(exc, int(record.attributes.ApproximateReceiveCount or 1))
             self.sender.redelivery.return_later(record.eventSourceARN, record.receiptHandle, delay)
             logger.info(
                 "returned to queue",
                 extra={
-                    "delivery_id": record.body.delivery_id,
+                    "delivery_id": request.delivery_id,
                     "reason": exc.reason,
                     "delay": delay,
                 },
             )
             metrics.add_metric(name="Retried", unit=MetricUnit.Count, value=1)
             raise
-        logger.info(
-            "delivery",
-            extra={
-                "delivery_id": outcome.delivery_id,
-                "member_id": outcome.member_id,
-                "status": outcome.status,
-                "channel": outcome.channel,
-                "provider_message_id": outcome.provider_message_id,
-            },
-        )
+        log_outcome(outcome)
         return outcome.status
 
     def outcome(self, request: SendRequest) -> Outcome:
