@@ -90,9 +90,13 @@ def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
 
 def _problem(error: ValidationError) -> str:
     """Which fields are wrong, and how (never their values: they may be personal)."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
-    )[:500]
+    return "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in error.errors())[:500]
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """`v2.recipients.0.member_id`: the union's version tag first, then the field."""
+    parts = [f"v{p}" if i == 0 and isinstance(p, int) else str(p) for i, p in enumerate(loc)]
+    return ".".join(parts) or "body"
 
 
 class Sender:
