@@ -65,6 +65,8 @@ class MemorySQS:
         self.clock = clock
         self.queues: dict[str, Queue] = {}
         self.requests: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        """Messages put on each queue (by name), however they were sent."""
 
     def by_url(self, url: str) -> Queue:
         for queue in self.queues.values():
@@ -172,6 +174,7 @@ class MemorySQSClient:
             visible_at=now + delay_seconds,
         )
         queue.messages.append(message)
+        self.backend.accepted[queue.name] += 1
         return message
 
     def send_message(self, QueueUrl: str, MessageBody: str, **kwargs: Any) -> Any:
