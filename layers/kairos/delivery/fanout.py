@@ -18,7 +18,9 @@ record:
 - a member raised something unexpected → the others are still delivered, then the
   record fails whole and comes back after its visibility timeout: the members already
   done are skipped by their claims (completed idempotency records), so nobody gets a
-  second message.
+  second message;
+- the batch had no room for it (`service.MAX_DELIVERIES`) → it goes back on the queue
+  unchanged, at once, for another invocation (`pass_on`); its receives do not count.
 """
 
 from __future__ import annotations
@@ -78,6 +80,16 @@ def deliver_group(batch: Batch, record: SendRecord, group: SendGroup) -> str:
                        "delay": delay})  # fmt: skip
     statuses["retry"] = len(retry)
     return _summary(statuses)
+
+
+def pass_on(batch: Batch, record: SendRecord, group: SendGroup) -> str:
+    """A group this batch has no room for: back on its queue as it is, for another
+    invocation (a new message, so being passed on never brings it nearer the DLQ)."""
+    batch.sender.redelivery.send_later(record.eventSourceARN, group.model_dump_json(), 0)
+    logger.info("group passed on",
+                extra={"journey": group.journey, "step": group.step,
+                       "recipients": len(group.recipients)})  # fmt: skip
+    return "passed on"
 
 
 def _summary(statuses: Counter[str]) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -71,10 +72,26 @@ class SendRecord(SqsRecordModel):
     body: Json[QueuedSend]
 
 
-def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
-    """Every parseable request of an SQS event, groups expanded (the processor reports
-    the others)."""
-    parsed: list[SendRequest] = []
+MAX_DELIVERIES = 2_000
+"""Deliveries one invocation takes on: four full groups (≈7 s of pushes and writes,
+well inside the function's 30 s). A batch of 100 group messages would be 50,000."""
+
+
+@dataclass
+class Admitted:
+    """What an SQS event's batch delivers now, and the group messages it passes on."""
+
+    requests: list[SendRequest] = field(default_factory=list)
+    passed_on: set[str] = field(default_factory=set)
+    """Message ids of groups over MAX_DELIVERIES: put back on the queue unchanged."""
+
+
+def requests_in(event: Mapping[str, Any], limit: int | None = None) -> Admitted:
+    """Every parseable request of an SQS event, groups expanded, up to `limit`
+    (MAX_DELIVERIES) deliveries: single requests always, the first group always
+    (the processor reports what does not parse)."""
+    limit = MAX_DELIVERIES if limit is None else limit
+    admitted = Admitted()
     for record in event.get("Records", []):
         try:
             message = _QUEUED.validate_json(record.get("body", ""))
@@ -84,8 +101,13 @@ def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
                 extra={"message_id": record.get("messageId"), "problem": _problem(exc)},
             )
             continue
-        parsed.extend(message.requests() if isinstance(message, SendGroup) else [message])
-    return parsed
+        if isinstance(message, SendRequest):
+            admitted.requests.append(message)
+        elif admitted.requests and len(admitted.requests) + len(message.recipients) > limit:
+            admitted.passed_on.add(str(record.get("messageId")))
+        else:
+            admitted.requests.extend(message.requests())
+    return admitted
 
 
 def _problem(error: ValidationError) -> str:
@@ -132,7 +154,9 @@ class Sender:
         """The batch of an SQS event; its results are written when the block ends."""
         # In-progress claims expire with this invocation's remaining time.
         self.config.register_lambda_context(context)
-        batch = self.begin(requests_in(event), self.clock())
+        admitted = requests_in(event)
+        batch = self.begin(admitted.requests, self.clock())
+        batch.passed_on = admitted.passed_on
         try:
             yield batch
         finally:
@@ -175,11 +199,15 @@ class Batch:
         )
         self.answers: dict[str, Answer] | None = None
         """The single deliveries' outcomes (or errors), once sent."""
+        self.passed_on: set[str] = set()
+        """Group messages this batch has no room for (`requests_in`)."""
 
     def deliver(self, record: SendRecord) -> str:
         """The record handler: the delivery's status, or RetryLater after the message
         was given back to its queue."""
         if isinstance(record.body, SendGroup):
+            if record.messageId in self.passed_on:
+                return fanout.pass_on(self, record, record.body)
             return fanout.deliver_group(self, record, record.body)
         return self.deliver_one(record, record.body)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from kairos.delivery import service
 from kairos.delivery.model import Throttled
 from kairos.models.send_group import SendGroup
 from kairos.models.send_request import SendRequest
@@ -28,12 +29,14 @@ from tests.unit.delivery.test_service import (
 )
 
 
-def group_of(w: World, n: int, template: str = "hello", **fields: Any) -> SendGroup:
-    first = request("m0", template=template, **fields)
+def group_of(
+    w: World, n: int, template: str = "hello", prefix: str = "m", **fields: Any
+) -> SendGroup:
+    first = request(f"{prefix}0", template=template, **fields)
     requests = [
         first.model_copy(
-            update={"delivery_id": f"{first.delivery_id}-{i}", "member_id": w.member(f"m{i}", name=f"N{i}"),
-                    "enrolment_id": f"e-m{i}"}
+            update={"delivery_id": f"{first.delivery_id}-{i}", "member_id": w.member(f"{prefix}{i}", name=f"N{i}"),
+                    "enrolment_id": f"e-{prefix}{i}"}
         )
         for i in range(n)
     ]  # fmt: skip
@@ -192,3 +195,18 @@ def test_a_v1_request_still_in_flight_is_read_as_before() -> None:
     assert body["v"] == 1
     assert deliver(w, json.dumps(body)) == []
     assert w.line.recipients() == Counter({"U-m1": 1})
+
+
+def test_groups_over_the_batchs_room_are_passed_on_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given room for ten deliveries per invocation and three groups of four
+    monkeypatch.setattr(service, "MAX_DELIVERIES", 10)
+    w = world()
+    groups = [group_of(w, 4, template="news", prefix=f"g{n}-") for n in range(3)]
+    # When they come in one batch
+    assert deliver(w, *(g.model_dump_json() for g in groups)) == []
+    # Then two were delivered and the third went back on the queue as it was, at once
+    assert sum(len(c.to) for c in w.line.calls) == 8
+    [(queue, body, delay)] = w.redelivery.queued
+    assert (queue, delay) == (QUEUE, 0) and SendGroup.model_validate_json(body) == groups[2]
