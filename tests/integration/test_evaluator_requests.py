@@ -128,15 +128,16 @@ def test_a_due_step_costs_a_read_a_transaction_and_its_guard_delete(rig: Rig) ->
     requests = rig.tick("2026-03-03T10:00")
     # Then: the cursor; the hours since it, from March's directory (a day is more than
     # two hours); the due hour's four shards; the step — member and enrolment in one
-    # BatchGetItem, one transaction, the guard's Delete once the send is queued; the cursor
+    # BatchGetItem, one transaction; the cursor; then the tick's sends go out together
+    # and the guard's Delete follows once the send is queued
     assert requests == [
         "GetItem",
         "GetItem",
         *["Query"] * 4,
         "BatchGetItem",
         "TransactWriteItems",
-        "DeleteItem",
         "PutItem",
+        "DeleteItem",
     ]
     assert [r.step for r in rig.queues.sent] == ["remind"]
 
