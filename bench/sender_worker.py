@@ -160,6 +160,9 @@ class _NoRedelivery:
     def return_later(self, queue: str, receipt: str, delay_seconds: int) -> None:
         pass
 
+    def send_later(self, queue: str, body: str, delay_seconds: int) -> None:
+        raise NotImplementedError("the benchmark's backlog has no group messages")
+
 
 def work(spec: WorkerSpec, counters: Any, out: Any) -> None:
     """The worker process's body: seed, wait for the common start, drain, report."""

@@ -47,9 +47,12 @@ def handle(
         logger.append_keys(member_id=change.after.member_id, event_id=change.event.get("id"))
         evaluator.on_member_change(change.after, change.before, change.event, change.at)
 
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    # The batch's sends go out together when it is done (group messages for a step
+    # many members reached); a send not queued is replayed by its guard timer.
+    with evaluator.sends_together():
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
     return dict(response)
 
 

@@ -157,6 +157,8 @@ class Sender(Construct):
                     queue=dlq, max_receive_count=max_receive_count
                 ),
             )
+            # What is left of a group message to retry goes back onto its own queue.
+            queue.grant_send_messages(role)
             self.handler.function.add_event_source(
                 sources.SqsEventSource(
                     queue,

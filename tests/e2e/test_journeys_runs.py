@@ -8,6 +8,7 @@ before the change and the one after it, exactly as a redeploy swaps the function
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent
+from kairos.models.send_group import Outgoing
 from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
@@ -76,6 +78,15 @@ class CapturedQueues:
 
     def send(self, request: SendRequest, queue: str, now: datetime) -> None:
         self.sent.append((request, now))
+
+    def send_many(self, outgoing: Sequence[Outgoing]) -> set[str]:
+        failed = set()
+        for item in outgoing:
+            try:
+                self.send(item.request, item.queue, item.now)
+            except Exception:
+                failed.add(item.request.delivery_id)
+        return failed
 
 
 @dataclass

@@ -48,11 +48,18 @@ def test_sender_sends_email_only_as_the_identity(template: Template) -> None:
     assert all("*" not in r for r in resources)
 
 
-def test_sender_may_publish_sms_but_not_to_queues(template: Template) -> None:
+def test_sender_may_publish_sms_and_send_only_to_its_channel_queues(template: Template) -> None:
     actions = allowed_actions(template, "sender")
     assert "sns:Publish" in actions
-    assert "sqs:SendMessage" not in actions
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
+    # What is left of a group message to retry goes back to its own channel queue;
+    # nothing else (a dead-letter queue, another function's queue) is a send target.
+    send_targets = {
+        s["Resource"]["Fn::GetAtt"][0]
+        for s in role_statements(template, "sender")
+        if "sqs:SendMessage" in actions_of(s)
+    }
+    assert send_targets == set(queue_ids(template).values())
 
 
 def test_webhook_cannot_send_anything(template: Template) -> None:

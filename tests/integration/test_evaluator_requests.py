@@ -7,7 +7,7 @@ seen — the due-index queries and the cursor included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ import pytest
 from kairos.evaluator import Evaluator
 from kairos.ingest.service import ingest
 from kairos.models.events import CanonicalEvent
+from kairos.models.send_group import Outgoing
 from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.enrolments import EngineStore
@@ -34,6 +35,15 @@ class CapturedQueues:
 
     def send(self, request: SendRequest, queue: str, now: datetime) -> None:
         self.sent.append(request)
+
+    def send_many(self, outgoing: Sequence[Outgoing]) -> set[str]:
+        failed = set()
+        for item in outgoing:
+            try:
+                self.send(item.request, item.queue, item.now)
+            except Exception:
+                failed.add(item.request.delivery_id)
+        return failed
 
 
 @dataclass
@@ -118,15 +128,16 @@ def test_a_due_step_costs_a_read_a_transaction_and_its_guard_delete(rig: Rig) ->
     requests = rig.tick("2026-03-03T10:00")
     # Then: the cursor; the hours since it, from March's directory (a day is more than
     # two hours); the due hour's four shards; the step — member and enrolment in one
-    # BatchGetItem, one transaction, the guard's Delete once the send is queued; the cursor
+    # BatchGetItem, one transaction; the cursor; then the tick's sends go out together
+    # and the guard's Delete follows once the send is queued
     assert requests == [
         "GetItem",
         "GetItem",
         *["Query"] * 4,
         "BatchGetItem",
         "TransactWriteItems",
-        "DeleteItem",
         "PutItem",
+        "DeleteItem",
     ]
     assert [r.step for r in rig.queues.sent] == ["remind"]
 

@@ -156,9 +156,13 @@ class Rig:
     def queue_depth(self, url: str | None = None) -> int:
         attrs = self.client("sqs").get_queue_attributes(
             QueueUrl=url or self.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])  # fmt: skip
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]  # fmt: skip
+        # Delayed messages too: a group's remainder goes back with a DelaySeconds.
+        return sum(int(attrs.get(name, 0)) for name in (
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed"))  # fmt: skip
 
     def deliveries(self) -> DeliveryStore:
         return DeliveryStore(self.table, self.client("dynamodb"))

@@ -69,6 +69,12 @@ class StreamPump:
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
 
+    @property
+    def behind(self) -> bool:
+        """Records are on the stream that were not read yet (a burst larger than a
+        read: one sender batch of group messages writes thousands at once)."""
+        return self.peek is not None and self.peek() > self.seen
+
     def pump_once(self) -> int:
         if self.peek is not None and self.iterators and self.peek() <= self.seen:
             return 0

@@ -24,6 +24,7 @@ DEV_TRACKING_KEY = "kairos-dev-tracking-key"
 DEV_MEMBER_ID_KEY = "kairos-dev-member-id-key"
 CHANNELS = ("line", "email", "sms")
 MAX_RECEIVE_COUNT = 10  # as the stack: throttled retries count as receives too
+QUEUE_MESSAGE_BYTES = 262_144
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def create_local_stack(
             QueueName=f"{prefix}-{channel}",
             Attributes={
                 "VisibilityTimeout": "60",
+                # The ceiling the evaluator sizes group messages for (SQS's old default).
+                "MaximumMessageSize": str(QUEUE_MESSAGE_BYTES),
                 "RedrivePolicy": json.dumps(
                     {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
                 ),

@@ -2,8 +2,11 @@
 counts and a redrive policy to a dead-letter queue, on the caller's clock.
 
 Same request and response shapes as a boto3 SQS client, for the calls Kairos makes:
-the evaluator's sends, the sender's visibility changes (backoff), and the runtime's
-receive/delete loop that plays Lambda's event source mapping.
+the evaluator's sends (one by one, or ten per SendMessageBatch), the sender's visibility
+changes (backoff) and re-queued group remainders, and the runtime's receive/delete loop
+that plays Lambda's event source mapping. Limits as SQS (and moto) enforce them: a body
+over the queue's `MaximumMessageSize` (1 MiB unless set; the local stack sets 256 KiB)
+is refused, a batch has 1–10 entries with distinct ids and at most 1 MiB of bodies.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from botocore.exceptions import ClientError
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-1"
+MAXIMUM_MESSAGE_LENGTH = 1_048_576
+"""SQS's largest message (and batch request) since 2025, and a queue's default."""
+BATCH_ENTRIES = 10
+
+
+def _refuse(code: str, message: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
 @dataclass
@@ -41,6 +51,7 @@ class Queue:
     arn: str
     visibility_timeout: int = 30
     delay_seconds: int = 0
+    maximum_message_size: int = MAXIMUM_MESSAGE_LENGTH
     dead_letter_arn: str | None = None
     max_receive_count: int | None = None
     messages: list[Message] = field(default_factory=list)
@@ -54,6 +65,8 @@ class MemorySQS:
         self.clock = clock
         self.queues: dict[str, Queue] = {}
         self.requests: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        """Messages put on each queue (by name), however they were sent."""
 
     def by_url(self, url: str) -> Queue:
         for queue in self.queues.values():
@@ -98,6 +111,7 @@ class MemorySQSClient:
             arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QueueName}",
             visibility_timeout=int(attributes.get("VisibilityTimeout", 30)),
             delay_seconds=int(attributes.get("DelaySeconds", 0)),
+            maximum_message_size=int(attributes.get("MaximumMessageSize", MAXIMUM_MESSAGE_LENGTH)),
         )
         if "RedrivePolicy" in attributes:
             policy = json.loads(attributes["RedrivePolicy"])
@@ -137,14 +151,21 @@ class MemorySQSClient:
             }
         }
 
+    @staticmethod
+    def _validate(queue: Queue, body: str, delay: int | None, operation: str) -> None:
+        if len(body) > queue.maximum_message_size:
+            raise _refuse(
+                "InvalidParameterValue",
+                "One or more parameters are invalid. Reason: Message must be shorter "
+                f"than {queue.maximum_message_size} bytes.",
+                operation,
+            )
+        if delay is not None and not 0 <= int(delay) <= 900:
+            raise _refuse("InvalidParameterValue", "DelaySeconds 0..900", operation)
+
     def _enqueue(self, queue: Queue, body: str, attributes: Any, delay: int | None) -> Message:
         now = self.backend.clock()
         delay_seconds = queue.delay_seconds if delay is None else int(delay)
-        if not 0 <= delay_seconds <= 900:
-            raise ClientError(
-                {"Error": {"Code": "InvalidParameterValue", "Message": "DelaySeconds 0..900"}},
-                "SendMessage",
-            )
         message = Message(
             message_id=str(uuid.uuid4()),
             body=body,
@@ -153,11 +174,13 @@ class MemorySQSClient:
             visible_at=now + delay_seconds,
         )
         queue.messages.append(message)
+        self.backend.accepted[queue.name] += 1
         return message
 
     def send_message(self, QueueUrl: str, MessageBody: str, **kwargs: Any) -> Any:
         self._count("SendMessage")
         queue = self.backend.by_url(QueueUrl)
+        self._validate(queue, MessageBody, kwargs.get("DelaySeconds"), "SendMessage")
         message = self._enqueue(
             queue, MessageBody, kwargs.get("MessageAttributes"), kwargs.get("DelaySeconds")
         )
@@ -169,6 +192,29 @@ class MemorySQSClient:
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> Any:
         self._count("SendMessageBatch")
         queue = self.backend.by_url(QueueUrl)
+        operation = "SendMessageBatch"
+        total = sum(len(entry["MessageBody"]) for entry in Entries)
+        if total > MAXIMUM_MESSAGE_LENGTH:
+            raise _refuse(
+                "AWS.SimpleQueueService.BatchRequestTooLong",
+                f"Batch requests cannot be longer than {MAXIMUM_MESSAGE_LENGTH} bytes.",
+                operation,
+            )
+        ids = [entry["Id"] for entry in Entries]
+        if len(set(ids)) != len(ids):
+            raise _refuse(
+                "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "Id repeated.", operation
+            )
+        if not Entries:
+            raise _refuse("AWS.SimpleQueueService.EmptyBatchRequest", "No entries.", operation)
+        if len(Entries) > BATCH_ENTRIES:
+            raise _refuse(
+                "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+                f"Maximum number of entries per request are {BATCH_ENTRIES}.",
+                operation,
+            )
+        for entry in Entries:  # all or nothing, as SQS checks them before sending any
+            self._validate(queue, entry["MessageBody"], entry.get("DelaySeconds"), operation)
         successful = []
         for entry in Entries:
             message = self._enqueue(

@@ -85,6 +85,11 @@ class Redelivery(Protocol):
         `receipt` are the record's own (event source ARN, receipt handle)."""
         ...
 
+    def send_later(self, queue: str, body: str, delay_seconds: int) -> None:
+        """Put a new message on the record's queue (its event source ARN), visible after
+        `delay_seconds` (≤ 900): what is left of a group message to retry."""
+        ...
+
 
 @dataclass(frozen=True)
 class Claimed:

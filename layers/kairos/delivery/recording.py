@@ -23,6 +23,7 @@ from kairos.delivery.planning import Plan
 from kairos.delivery.ports import DeliveryLog, StepCounters
 from kairos.delivery.quota import LineAllowance
 from kairos.delivery.templates import Content, EmailContent, LineContent
+from kairos.observability import logger
 
 
 def outcome(
@@ -129,3 +130,17 @@ class Recorder:
         line.settle(sum(1 for o in fresh if o.status == "sent" and o.channel == "line"))
         summary["replayed"] = len(replays)
         return summary
+
+
+def log_outcome(outcome: Outcome) -> None:
+    """One log line per decided delivery: ids and status, never content."""
+    logger.info(
+        "delivery",
+        extra={
+            "delivery_id": outcome.delivery_id,
+            "member_id": outcome.member_id,
+            "status": outcome.status,
+            "channel": outcome.channel,
+            "provider_message_id": outcome.provider_message_id,
+        },
+    )

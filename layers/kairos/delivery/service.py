@@ -17,6 +17,13 @@ every call answers its record:
 visibility change through ports.Redelivery) and reports the record failed, so SQS keeps
 it. Leaving the batch writes every outcome (recording.py) and emits the batch's metrics.
 
+A group message (`SendGroup`, v2: one step to up to 500 members) is expanded into the
+members' own requests when the batch is planned, so they are claimed, multicast or
+pushed and recorded exactly as if they had come one by one. Its record answers for all
+of them (`fanout.py`): members that must come back later go back to the queue as a new,
+smaller group message and the record is acknowledged; only when no member got anywhere
+is the record itself returned (so a group that never progresses still reaches the DLQ).
+
 Time: "now" is the later of a request's `requested_at` and the injected clock (the wall
 clock in Lambda, the virtual clock in the simulator; see wiring.py). The SQS timestamps
 would not do: a message returned for a retry keeps its first `SentTimestamp`, so a send
@@ -29,6 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +45,10 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json, ValidationError
+from pydantic import Json, TypeAdapter, ValidationError
 
 from kairos.clock import Clock, utc
-from kairos.delivery import multicast, recording
+from kairos.delivery import fanout, multicast, recording
 from kairos.delivery.backoff import retry_delay
 from kairos.delivery.limiter import RateLimiter
 from kairos.delivery.model import Outcome, RetryLater
@@ -48,27 +56,69 @@ from kairos.delivery.multicast import Multicaster, Multicasts
 from kairos.delivery.planning import BatchPlan, Plan, Planner
 from kairos.delivery.ports import Redelivery
 from kairos.delivery.pushing import Answer, Pusher
-from kairos.delivery.recording import Recorder, Results
+from kairos.delivery.recording import Recorder, Results, log_outcome
+from kairos.models.send_group import QueuedSend, SendGroup
 from kairos.models.send_request import SendRequest
 from kairos.observability import logger, metrics
 
+_QUEUED: TypeAdapter[SendRequest | SendGroup] = TypeAdapter(QueuedSend)
+
 
 class SendRecord(SqsRecordModel):
-    """An SQS record whose body is a send request (the BatchProcessor's model: a body
-    that does not parse fails its record, and SQS moves it to the DLQ in the end)."""
+    """An SQS record whose body is a send request (v1) or a group of them (v2) (the
+    BatchProcessor's model: a body that does not parse fails its record, and SQS moves
+    it to the DLQ in the end)."""
 
-    body: Json[SendRequest]
+    body: Json[QueuedSend]
 
 
-def requests_in(event: Mapping[str, Any]) -> list[SendRequest]:
-    """Every parseable request of an SQS event (the processor reports the others)."""
-    parsed = []
+MAX_DELIVERIES = 2_000
+"""Deliveries one invocation takes on: four full groups (≈7 s of pushes and writes,
+well inside the function's 30 s). A batch of 100 group messages would be 50,000."""
+
+
+@dataclass
+class Admitted:
+    """What an SQS event's batch delivers now, and the group messages it passes on."""
+
+    requests: list[SendRequest] = field(default_factory=list)
+    passed_on: set[str] = field(default_factory=set)
+    """Message ids of groups over MAX_DELIVERIES: put back on the queue unchanged."""
+
+
+def requests_in(event: Mapping[str, Any], limit: int | None = None) -> Admitted:
+    """Every parseable request of an SQS event, groups expanded, up to `limit`
+    (MAX_DELIVERIES) deliveries: single requests always, the first group always
+    (the processor reports what does not parse)."""
+    limit = MAX_DELIVERIES if limit is None else limit
+    admitted = Admitted()
     for record in event.get("Records", []):
         try:
-            parsed.append(SendRequest.model_validate_json(record.get("body", "")))
-        except ValidationError:
+            message = _QUEUED.validate_json(record.get("body", ""))
+        except ValidationError as exc:
+            logger.error(
+                "not a send request: to the dead-letter queue after its receives",
+                extra={"message_id": record.get("messageId"), "problem": _problem(exc)},
+            )
             continue
-    return parsed
+        if isinstance(message, SendRequest):
+            admitted.requests.append(message)
+        elif admitted.requests and len(admitted.requests) + len(message.recipients) > limit:
+            admitted.passed_on.add(str(record.get("messageId")))
+        else:
+            admitted.requests.extend(message.requests())
+    return admitted
+
+
+def _problem(error: ValidationError) -> str:
+    """Which fields are wrong, and how (never their values: they may be personal)."""
+    return "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in error.errors())[:500]
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """`v2.recipients.0.member_id`: the union's version tag first, then the field."""
+    parts = [f"v{p}" if i == 0 and isinstance(p, int) else str(p) for i, p in enumerate(loc)]
+    return ".".join(parts) or "body"
 
 
 class Sender:
@@ -104,7 +154,9 @@ class Sender:
         """The batch of an SQS event; its results are written when the block ends."""
         # In-progress claims expire with this invocation's remaining time.
         self.config.register_lambda_context(context)
-        batch = self.begin(requests_in(event), self.clock())
+        admitted = requests_in(event)
+        batch = self.begin(admitted.requests, self.clock())
+        batch.passed_on = admitted.passed_on
         try:
             yield batch
         finally:
@@ -147,35 +199,35 @@ class Batch:
         )
         self.answers: dict[str, Answer] | None = None
         """The single deliveries' outcomes (or errors), once sent."""
+        self.passed_on: set[str] = set()
+        """Group messages this batch has no room for (`requests_in`)."""
 
     def deliver(self, record: SendRecord) -> str:
         """The record handler: the delivery's status, or RetryLater after the message
         was given back to its queue."""
+        if isinstance(record.body, SendGroup):
+            if record.messageId in self.passed_on:
+                return fanout.pass_on(self, record, record.body)
+            return fanout.deliver_group(self, record, record.body)
+        return self.deliver_one(record, record.body)
+
+    def deliver_one(self, record: SendRecord, request: SendRequest) -> str:
         try:
-            outcome = self.outcome(record.body)
+            outcome = self.outcome(request)
         except RetryLater as exc:
             delay = retry_delay(exc, int(record.attributes.ApproximateReceiveCount or 1))
             self.sender.redelivery.return_later(record.eventSourceARN, record.receiptHandle, delay)
             logger.info(
                 "returned to queue",
                 extra={
-                    "delivery_id": record.body.delivery_id,
+                    "delivery_id": request.delivery_id,
                     "reason": exc.reason,
                     "delay": delay,
                 },
             )
             metrics.add_metric(name="Retried", unit=MetricUnit.Count, value=1)
             raise
-        logger.info(
-            "delivery",
-            extra={
-                "delivery_id": outcome.delivery_id,
-                "member_id": outcome.member_id,
-                "status": outcome.status,
-                "channel": outcome.channel,
-                "provider_message_id": outcome.provider_message_id,
-            },
-        )
+        log_outcome(outcome)
         return outcome.status
 
     def outcome(self, request: SendRequest) -> Outcome:

@@ -6,11 +6,19 @@ member changes and `enter`s run only after that transaction succeeded, so a lost
 applies nothing. They also ride in that transaction as a guard timer two minutes out:
 deleted once they are all done, it replays them if one failed or the function died
 half-way — each is idempotent (delivery id, event id, enrolment key).
+
+Inside `sends_together()` (a whole tick, a whole stream batch) the sends wait in a
+buffer instead and go out together (`SendQueues.send_many`: a step sent to a segment
+becomes group messages of up to 500 members, not one message per member) when the block
+ends or every `FLUSH_AT` sends; each outcome's guard timer is deleted only once all its
+sends are on a queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,12 +35,25 @@ from kairos.evaluator.ports import ChangeSink, Commits, DueIndex, Enrolments, Se
 from kairos.evaluator.timer_kinds import AfterCommit, effects_guard, step_timer
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
+from kairos.models.send_group import Outgoing
 from kairos.models.send_request import SendRequest
 from kairos.observability import logger
 from kairos.project import Project
-from kairos.store.records import Commit, DueTimer, StepCounter, TimelineEntry
+from kairos.store.records import Commit, DueTimer, StepCounter, TimelineEntry, Timer
 
 _EFFECTS: TypeAdapter[Effect] = TypeAdapter(Effect)
+
+FLUSH_AT = 1_000
+"""Buffered sends that go out at once: a multiple of a group's 500 members, and soon
+enough (≈10 s of commits) that no guard timer (two minutes) fires meanwhile."""
+
+
+@dataclass(frozen=True)
+class _Awaiting:
+    """A committed outcome's guard timer, deleted once these sends are on a queue."""
+
+    guard: Timer
+    delivery_ids: frozenset[str]
 
 
 class OutcomeWriter:
@@ -53,6 +74,42 @@ class OutcomeWriter:
         self.contexts = contexts
         self.queues = queues
         self.apply_change = apply_change
+        self._buffer: list[Outgoing] | None = None
+        """Sends waiting to go out together (None: each goes out at once)."""
+        self._awaiting: list[_Awaiting] = []
+
+    @contextmanager
+    def sends_together(self) -> Iterator[None]:
+        """Sends of the outcomes applied in this block go out together, when it ends
+        (even by an error: their outcomes are committed) or every FLUSH_AT sends."""
+        if self._buffer is not None:  # already inside one
+            yield
+            return
+        self._buffer = []
+        try:
+            yield
+        finally:
+            self.flush()
+            self._buffer = None
+
+    def flush(self) -> None:
+        """Put the buffered sends on their queues; delete the guard timer of each
+        outcome whose sends all made it (the others replay when their guard is due)."""
+        outgoing, awaiting = list(self._buffer or []), self._awaiting
+        if self._buffer is not None:
+            self._buffer.clear()
+        self._awaiting = []
+        if not outgoing and not awaiting:
+            return
+        try:
+            failed = self.queues.send_many(outgoing) if outgoing else set()
+        except Exception:
+            logger.exception("sends not queued; their guard timers will retry")
+            return
+        for waiting in awaiting:
+            if waiting.delivery_ids & failed:
+                continue
+            self.due.delete(self.due.locate(waiting.guard))
 
     def start(
         self,
@@ -115,9 +172,27 @@ class OutcomeWriter:
             # stands, ours is dropped with its effects.
             logger.info("outcome superseded", extra={"enrolment_id": enrolment.id})
             return False
-        if guard is not None and self.run_effects(after, member, now):
-            self.due.delete(self.due.locate(guard))
+        if guard is not None:
+            self._run_then_clear(after, guard, member, now)
         return True
+
+    def _run_then_clear(
+        self, after: list[AfterCommit], guard: Timer, member: Member, now: datetime
+    ) -> None:
+        """Run a committed outcome's effects; its guard timer goes once they are done
+        (its sends buffered inside `sends_together`: once they are on a queue)."""
+        buffer = self._buffer
+        if buffer is None:
+            if self.run_effects(after, member, now):
+                self.due.delete(self.due.locate(guard))
+            return
+        sends = [e.request for e in after if isinstance(e, Send)]
+        if not self.run_effects([e for e in after if not isinstance(e, Send)], member, now):
+            return  # the guard replays them all, sends included
+        buffer.extend(Outgoing(r, self._queue_for(r), now) for r in sends)
+        self._awaiting.append(_Awaiting(guard, frozenset(r.delivery_id for r in sends)))
+        if len(buffer) >= FLUSH_AT:
+            self.flush()
 
     def run_effects(self, effects: list[AfterCommit], member: Member, now: datetime) -> bool:
         """Sends, member changes and `enter`s after their transaction committed. Each is

@@ -10,13 +10,14 @@ ride in a `Commit`, all or nothing with the outcome that caused them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from kairos.engine.enrolment import Enrolment
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
+from kairos.models.send_group import Outgoing
 from kairos.models.send_request import SendRequest
 from kairos.store.records import Commit, DeliveryEngagement, DueTimer, MemberEnrolment, Timer
 
@@ -88,6 +89,11 @@ class EvaluatorStore(Enrolments, Commits, JourneyVersions, Engagement, SegmentMe
 
 class SendQueues(Protocol):
     def send(self, request: SendRequest, queue: str, now: datetime) -> None: ...
+
+    def send_many(self, outgoing: Sequence[Outgoing]) -> set[str]:
+        """Many requests in as few messages as the queue allows (requests of one step
+        go as group messages); returns the delivery ids that are not on a queue."""
+        ...
 
 
 class Members(Protocol):

@@ -7,6 +7,8 @@ ports they need and delegates; the algorithms live in those modules.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,12 +34,13 @@ class Evaluator:
     versions: Versions = field(init=False)
     stream: StreamReactions = field(init=False)
     timers: TimerHandlers = field(init=False)
+    writer: OutcomeWriter = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.store
         self.versions = Versions(self.project, store)
         contexts = ContextBuilder(self.project, self.versions, store)
-        writer = OutcomeWriter(
+        writer = self.writer = OutcomeWriter(
             self.project, store, store, store.due, contexts, self.queues, self.apply_change
         )
         segments = Segments(self.project, store, store, store, contexts, writer)
@@ -62,6 +65,14 @@ class Evaluator:
     def ensure_schedules(self, now: datetime) -> None:
         self.timers.ensure_schedules(now)
 
+    @contextmanager
+    def sends_together(self) -> Iterator[None]:
+        """The sends of everything evaluated in this block go out together when it
+        ends: a step many members reach at once travels as group messages."""
+        with self.writer.sends_together():
+            yield
+
     def on_tick(self, now: datetime) -> TickReport:
-        """The schedule: process every timer due at `now`."""
-        return self.timers.on_tick(now)
+        """The schedule: process every timer due at `now` (their sends together)."""
+        with self.writer.sends_together():
+            return self.timers.on_tick(now)

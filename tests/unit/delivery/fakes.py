@@ -140,9 +140,14 @@ class MemoryLimits(MemoryCounters, MemoryQuota):
 @dataclass
 class MemoryRedelivery:
     returned: list[tuple[str, str, int]] = field(default_factory=list)
+    queued: list[tuple[str, str, int]] = field(default_factory=list)
+    """New messages: (queue, body, delay)."""
 
     def return_later(self, queue: str, receipt: str, delay_seconds: int) -> None:
         self.returned.append((queue, receipt, delay_seconds))
+
+    def send_later(self, queue: str, body: str, delay_seconds: int) -> None:
+        self.queued.append((queue, body, delay_seconds))
 
 
 class MemoryIdempotency(BasePersistenceLayer):

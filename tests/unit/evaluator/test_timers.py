@@ -4,7 +4,7 @@ the next tick retries it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from kairos.engine.enrolment import Enrolment
 from kairos.evaluator import Evaluator
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
+from kairos.models.send_group import Outgoing
 from kairos.models.send_request import SendRequest
 from kairos.project import load_project
 from kairos.store.records import Commit, DeliveryEngagement, DueTimer, MemberEnrolment, Timer
@@ -101,6 +102,15 @@ class UnreachableMembers:
 class NoQueues:
     def send(self, request: SendRequest, queue: str, now: datetime) -> None:
         raise AssertionError("nothing should be sent")
+
+    def send_many(self, outgoing: Sequence[Outgoing]) -> set[str]:
+        failed = set()
+        for item in outgoing:
+            try:
+                self.send(item.request, item.queue, item.now)
+            except Exception:
+                failed.add(item.request.delivery_id)
+        return failed
 
 
 def no_changes(event: CanonicalEvent, now: datetime) -> None:
