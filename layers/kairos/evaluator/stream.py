@@ -66,6 +66,27 @@ class StreamReactions:
     ) -> None:
         enrolments = self.enrolments.enrolments(after.member_id)
         self._record_engagement(event, enrolments)
+        # Segment moves are worked out first so that `{segment: ID}` in the conditions
+        # below sees the member's segments after this change; they commit further down.
+        change = Commit()
+        entered = self.segments.on_member_change(after, before, event, now, change)
+        moves = {
+            at.segment_id: inside
+            for at, inside in change.segments.items()
+            if at.member_id == after.member_id
+        }
+        with self.contexts.pending_segments(after.member_id, moves):
+            self._react(after, event, enrolments, now)
+        self._date_timers(after, before, now, change)
+        if not change.empty():
+            self.store.commit(change)
+        for segment_id in entered:
+            self.segments.enter(segment_id, after, event, enrolments, now)
+
+    def _react(
+        self, after: Member, event: dict[str, Any], enrolments: list[Enrolment], now: datetime
+    ) -> None:
+        """Live enrolments see the event; journeys it triggers start when allowed."""
         for enrolment in enrolments:
             if enrolment.ended:
                 continue
@@ -80,13 +101,6 @@ class StreamReactions:
             history = [e for e in enrolments if e.journey == journey.id]
             if should_enrol(journey, entry_ctx, event, history, now):
                 self.writer.start(journey, after, event, history, now)
-        change = Commit()
-        entered = self.segments.on_member_change(after, before, event, now, change)
-        self._date_timers(after, before, now, change)
-        if not change.empty():
-            self.store.commit(change)
-        for segment_id in entered:
-            self.segments.enter(segment_id, after, event, enrolments, now)
 
     def _record_engagement(self, event: Mapping[str, Any], enrolments: list[Enrolment]) -> None:
         kind = ENGAGEMENT.get(str(event.get("type")))
