@@ -12,6 +12,8 @@ Access patterns (see keys.py and docs/data-model.md):
   newest first); its notes: the same Query filtered on `kind`
 - members with a tag:    Query TAG#<tag>#<shard> for each shard, paged (the tag index,
   written in the event's transaction when the profile's tags change)
+- members in a segment:  Query SEGMENT#<id>, paged (the segment index, kept by the
+  evaluator); their profiles, a page at a time: BatchGetItem (100 keys a request)
 So an event costs 3 requests; a retry happens only when another event for the same
 member committed in between (optimistic concurrency on `version`).
 """
@@ -164,17 +166,54 @@ class MemberRepository:
                 shard, after = shard + 1, None
         return found, (f"{shard}|" if shard < keys.TAG_SHARDS else None)
 
+    def segmented(
+        self, segment_id: str, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Member ids in the segment from the segment index, a page at a time in member
+        id order. `cursor` is the previous page's last key (`MEMBER#<id>`)."""
+        pk = keys.segment_pk(segment_id)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": to_attr(pk)},
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(cursor)}
+        found: list[str] = []
+        while len(found) < limit:
+            kwargs["Limit"] = limit - len(found)
+            response = self.client.query(**kwargs)
+            found.extend(keys.member_id_from_pk(i["sk"]["S"]) for i in response["Items"])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return found, None
+            kwargs["ExclusiveStartKey"] = last
+        return found, keys.member_pk(found[-1])
+
+    def profiles(self, member_ids: list[str]) -> list[Member]:
+        """These members' profiles in the given order (absent ones left out): one
+        BatchGetItem per 100 ids."""
+        found = self._batch_get([(keys.member_pk(m), keys.PROFILE_SK) for m in member_ids])
+        items = (found.get((keys.member_pk(m), keys.PROFILE_SK)) for m in member_ids)
+        return [member_from_item(item) for item in items if item]
+
     def tagged_members(self, tag: str, page: int = 100) -> Iterator[Member]:
         """Every member with `tag`: the tag index a page at a time, each page's profiles
         in one BatchGetItem (an export by tag, no scan)."""
         cursor: str | None = None
         while True:
             ids, cursor = self.tagged(tag, page, cursor)
-            found = self._batch_get([(keys.member_pk(m), keys.PROFILE_SK) for m in ids])
-            for member_id in ids:
-                item = found.get((keys.member_pk(member_id), keys.PROFILE_SK))
-                if item:
-                    yield member_from_item(item)
+            yield from self.profiles(ids)
+            if cursor is None:
+                return
+
+    def segment_members(self, segment_id: str, page: int = 100) -> Iterator[Member]:
+        """Every member in the segment, from the segment index (no scan)."""
+        cursor: str | None = None
+        while True:
+            ids, cursor = self.segmented(segment_id, page, cursor)
+            yield from self.profiles(ids)
             if cursor is None:
                 return
 
