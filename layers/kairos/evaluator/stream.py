@@ -1,10 +1,11 @@
 """Reactions to a member change (the table's stream: an event was applied to a member).
 
-In order: the event's engagement (an open or click) is marked on its delivery; each live
-enrolment sees the event (goals end it as a conversion, an awaited `wait_for` moves it
-on); journeys triggered by this event type start when their rules allow; segment
-membership and date-trigger timers follow the change in one commit, then journeys of
-the segments just entered start.
+In order: the event's engagement (an open or click) is marked on its delivery; the
+segment moves the change causes are worked out (not yet written), so that `{segment: ID}`
+below answers as after the change; each live enrolment sees the event (goals end it as a
+conversion, an awaited `wait_for` moves it on); journeys triggered by this event type
+start when their rules allow; segment membership and date-trigger timers follow the
+change in one commit, then journeys of the segments just entered start.
 
 Cost: O(the member's enrolments + journeys triggered by this event type + segments),
 never O(members).
