@@ -69,6 +69,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "admin/members", "admin_find", "iam"
     ),  # ?email= | phone= | line= | external= | tag= | segment=
+    # Before `admin/members/{member_id}`: the resolver and the local router take the
+    # first route that matches, and "export" would match as a member id.
     Route("GET", "admin/members/export", "admin_export", "iam"),  # ?tag= | segment= → CSV
     Route("GET", "admin/members/{member_id}", "admin_member", "iam"),
     Route("DELETE", "admin/members/{member_id}", "admin_erase", "iam"),
