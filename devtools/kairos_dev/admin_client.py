@@ -151,16 +151,33 @@ class AdminClient:
     def tagged(
         self, tag: str, limit: int = 100, cursor: str | None = None
     ) -> tuple[list[str], str | None]:
+        return self._listed("tag", tag, limit, cursor)
+
+    def segmented(
+        self, segment: str, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[str], str | None]:
+        return self._listed("segment", segment, limit, cursor)
+
+    def _listed(
+        self, index: str, name: str, limit: int, cursor: str | None
+    ) -> tuple[list[str], str | None]:
         _, answer = self.call(
-            "GET", "/admin/members", {"tag": tag, "limit": limit, "cursor": cursor}
+            "GET", "/admin/members", {index: name, "limit": limit, "cursor": cursor}
         )
         return [str(m) for m in answer.get("members") or []], answer.get("next")
 
     def tagged_members(self, tag: str, page: int = 100) -> Iterator[Member]:
         """Every member with `tag`: a page of ids at a time, then each one's profile."""
+        return self._members("tag", tag, page)
+
+    def segment_members(self, segment: str, page: int = 100) -> Iterator[Member]:
+        """Every member in `segment`, the same way."""
+        return self._members("segment", segment, page)
+
+    def _members(self, index: str, name: str, page: int) -> Iterator[Member]:
         cursor: str | None = None
         while True:
-            ids, cursor = self.tagged(tag, page, cursor)
+            ids, cursor = self._listed(index, name, page, cursor)
             for member_id in ids:
                 member = self.get(member_id)
                 self._views.pop(member_id, None)  # an export holds no views
@@ -170,7 +187,9 @@ class AdminClient:
                 return
 
     def scan_members(self) -> Iterator[Member]:
-        raise AdminApiError("the admin API exports by tag only: add --tag, or use --table")
+        raise AdminApiError(
+            "the admin API exports by tag or segment only: add --tag or --segment, or use --table"
+        )
 
     # ---- staff changes, as kairos.members -------------------------------------------
 

@@ -28,8 +28,10 @@ _CREDENTIAL_CODES = {
 def aws_problem(exc: BaseException) -> str | None:
     """One line saying what is wrong and how to fix it, or None when `exc` is not an
     AWS configuration problem (then it is a bug and keeps its traceback)."""
-    if isinstance(exc, AdminApiError):
-        return str(exc)
+    from kairos.members.service import InvalidRequest
+
+    if isinstance(exc, AdminApiError | InvalidRequest):
+        return str(exc)  # a refused request (the API's 400) says what is wrong already
     if isinstance(exc, aws.NoRegionError):
         return (
             "no AWS region: set AWS_DEFAULT_REGION (e.g. `export "

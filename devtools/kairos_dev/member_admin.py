@@ -1,5 +1,5 @@
-"""`kairos members tag|untag ID TAG`, `members note ID --text …`, `members list --tag T`,
-`members merge KEEP ABSORB`:
+"""`kairos members tag|untag ID TAG`, `members note ID --text …`,
+`members list --tag T | --segment S`, `members merge KEEP ABSORB`:
 what staff do day to day, through the same service code as the admin API
 (kairos.members.service), against the table from --table, KAIROS_TABLE or the running
 `kairos local` — or through the deployed admin API with --api (kairos_dev.member_desk)."""
@@ -61,9 +61,13 @@ def register_actions(actions: Any) -> None:
     rebuild.set_defaults(func=run_reindex)
 
     listing = actions.add_parser(
-        "list", help="member ids with a tag, a page at a time (from the tag index, no scan)"
+        "list",
+        help="member ids with a tag or in a segment, a page at a time (from the tag or "
+        "segment index, no scan)",
     )
-    listing.add_argument("--tag", required=True)
+    which = listing.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tag")
+    which.add_argument("--segment", help="a segment id (segments/*.yaml)")
     listing.add_argument("--limit", type=int, default=100)
     listing.add_argument("--cursor", help="`next` of the previous page")
     listing.add_argument("--table", help="main table name")
@@ -126,7 +130,11 @@ def run_reindex(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    ids, cursor = member_desk(args).tagged(args.tag, args.limit, args.cursor)
+    desk = member_desk(args)
+    if args.segment:
+        ids, cursor = desk.segmented(args.segment, args.limit, args.cursor)
+    else:
+        ids, cursor = desk.tagged(args.tag, args.limit, args.cursor)
     if args.json:
         print(json.dumps({"members": ids, "next": cursor}))
         return 0

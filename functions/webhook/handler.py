@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -264,6 +264,28 @@ def admin_find() -> Response[Any]:
     return _answer(admin_api.find_members(_admin()))
 
 
+def admin_export() -> Response[Any]:
+    """CSV of a tag's or segment's members; the rest's cursor in `X-Next-Cursor` / `Link`."""
+    kind, name, page = admin_api.export_members(_admin())
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{kind}-{quote(name, safe="")}.csv"',
+        "X-Members": str(page.members),
+    }
+    if page.next is not None:
+        query = urlencode({kind: name, "cursor": page.next, **_limit_of(app.current_event)})
+        headers["X-Next-Cursor"] = page.next
+        headers["Link"] = f'<?{query}>; rel="next"'
+    return Response(
+        status_code=200, content_type="text/csv; charset=utf-8", body=page.csv, headers=headers
+    )
+
+
+def _limit_of(event: Any) -> dict[str, str]:
+    limit = (event.query_string_parameters or {}).get("limit")
+    return {"limit": limit} if limit else {}
+
+
 def admin_member(member_id: str) -> Response[Any]:
     return _answer(admin_api.get_member(_admin(), unquote(member_id)))
 
@@ -293,6 +315,7 @@ routes.register(
     {
         "admin_merge": admin_merge,
         "admin_find": admin_find,
+        "admin_export": admin_export,
         "admin_member": admin_member,
         "admin_erase": admin_erase,
         "admin_tag": admin_tag,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from kairos.delivery.model import Outcome
 from kairos.engine.enrolment import Enrolment
+from kairos.evaluator.timer_kinds import date_timer, segment_timer
 from kairos.ingest.service import apply_event
 from kairos.members.erase import erase, find_member, pending_timers
 from kairos.models.events import CanonicalEvent
@@ -67,10 +68,17 @@ def a_full_member(side: Side) -> str:
         state="waiting", step="wait-1d", pending="wait", wait_until=NOW + timedelta(days=1),
         entered_at=NOW,
     )  # fmt: skip
+    # The member's own timers no enrolment names: a birthday journey's next firing (and
+    # an older one, set before the birthday was corrected) and a segment recheck.
+    own = [
+        date_timer("birthday", member_id, NOW + timedelta(days=40)),
+        date_timer("birthday", member_id, NOW + timedelta(days=200)),
+        segment_timer("dormant", member_id, NOW + timedelta(days=90)),
+    ]
     assert engine.commit(
         Commit(
             enrolment=waiting,
-            timers=pending_timers([waiting]),
+            timers=[*pending_timers([waiting]), *own],
             segments={SegmentMember("vips", member_id): True},
             counters=Counter({StepCounter("welcome", "-", "entered"): 1}),
         )
@@ -102,7 +110,7 @@ def test_erase_leaves_nothing_personal_and_keeps_counts(side: Side) -> None:
     store = ErasureRepository(side.table, side.client("dynamodb"))
     done = erase(member_id, store, NOW, "ticket-42", member_id_key=KEY, segment_ids=["vips"])
     assert done.status == "erased"
-    assert (done.timers, done.deliveries, done.identifiers) == (1, 1, 4)
+    assert (done.timers, done.deliveries, done.identifiers) == (4, 1, 4)
     assert personal_traces(side, member_id) == []
     left = {item["pk"]["S"].split("#")[0] for item in scan(side)}
     assert left == {"EVENT", "ERASED", "DELIVERY", "STATS", "DUEMONTH"}

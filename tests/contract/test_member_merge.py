@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kairos.engine.enrolment import Enrolment
+from kairos.evaluator.timer_kinds import date_timer, segment_timer
 from kairos.ingest.service import apply_event
 from kairos.members.erase import erase, pending_timers
 from kairos.members.merge import merge
@@ -53,7 +54,12 @@ def test_merge_two_members_then_again(side: Side) -> None:
         id="en-b", journey="welcome", journey_version="v1", member_id=absorb, state="waiting",
         step="wait", pending="wait", wait_until=T0 + timedelta(days=1), entered_at=T0,
     )  # fmt: skip
-    assert engine.commit(Commit(enrolment=waiting, timers=pending_timers([waiting])))
+    # ABSORB's own date and segment-recheck timers go too (KEEP's evaluation sets KEEP's).
+    own = [
+        date_timer("birthday", absorb, T0 + timedelta(days=30)),
+        segment_timer("dormant", absorb, T0 + timedelta(days=90)),
+    ]
+    assert engine.commit(Commit(enrolment=waiting, timers=[*pending_timers([waiting]), *own]))
 
     store = MergeRepository(side.table, side.client("dynamodb"))
     done = merge(keep, absorb, store, T0 + timedelta(hours=1), "CS-12")

@@ -251,3 +251,42 @@ def test_members_export_by_tag_reads_the_index(
         main(["members", "export", "--tag", "nobody", "--out", str(empty), "--table", table]) == 0
     )
     assert len(empty.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_members_list_and_export_by_segment_read_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a segment of members who gave a name, kept by the evaluator as U1 names
+    # themselves (U2 only follows)
+    project = BrandProject(tmp_path)
+    project.segment("named", {"field": "profile.name", "exists": True})
+    events = [
+        follow("U1", "2026-03-01T10:00"),
+        follow("U2", "2026-03-01T10:00"),
+        profile("U1", "2026-03-02T21:15", name="林小美"),
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    saved = dict(os.environ)
+    loaded = load_events(path)
+    simulation = Simulation.start(str(project.root), loaded[0].time, backend="emulator")
+    try:
+        simulation.run(loaded, datetime.fromisoformat(at("2026-03-03T00:00")))
+        table = simulation.stack.tables["main"]
+        assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+        member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+
+        assert main(["members", "list", "--segment", "named", "--table", table, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == {"members": [member_id], "next": None}
+        assert main(["members", "list", "--segment", "named", "--table", table]) == 0
+        assert capsys.readouterr().out.split() == [member_id]
+        out = tmp_path / "named.csv"
+        export = ["members", "export", "--segment", "named", "--out", str(out), "--table", table]
+        assert main(export) == 0
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 2 and lines[1].startswith(f"{member_id},U1")
+        assert "林小美" in lines[1]
+    finally:
+        simulation.stop()
+        os.environ.clear()
+        os.environ.update(saved)

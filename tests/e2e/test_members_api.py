@@ -94,7 +94,10 @@ def test_member_commands_through_the_signed_api_answer_as_the_table(
     assert main(["members", "export", "--tag", "vip", "--out", str(out), *api]) == 0
     assert out.read_text(encoding="utf-8").splitlines()[1].startswith(f"{member_id},U-api-1")
     assert main(["members", "export", *api]) == 2
-    assert "exports by tag only" in capsys.readouterr().err
+    assert "exports by tag or segment only" in capsys.readouterr().err
+    # a segment the deployed project does not have is the API's 400, one line
+    assert main(["members", "list", "--segment", "nope", *api]) == 2
+    assert "nope" in capsys.readouterr().err
     assert out_of(capsys, ["members", "untag", member_id, "回購", *api]).strip() == (
         f"{member_id}: tags vip"
     )

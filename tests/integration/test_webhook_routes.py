@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kairos.ingest.routes import ROUTES
 from kairos.store.members import MemberRepository
 from tests.builders import (
     WebhookClient,
@@ -190,3 +191,12 @@ def test_profile_is_the_stream_source_with_the_last_event(
     )["Item"]
     assert item["last_event"]["M"]["type"]["S"] == "appointment.completed"
     assert item["last_event_id"]["S"] == "e-9"
+
+
+def test_the_export_route_comes_before_the_member_route() -> None:
+    # First match wins in the resolver and the local router: "export" is not a member id.
+    get = [r for r in ROUTES if r.method == "GET"]
+    export = next(i for i, r in enumerate(get) if r.view == "admin_export")
+    member = next(i for i, r in enumerate(get) if r.view == "admin_member")
+    assert export < member
+    assert get[member].match("GET", "/admin/members/export") is not None  # why it matters

@@ -209,6 +209,40 @@ def test_unreachable_steps_and_missing_segments(tmp_path: Path) -> None:
     assert "journeys/j.yaml:7: step orphan: unreachable: no step leads here" in found
 
 
+def test_segments_in_conditions_must_exist_and_segments_cannot_use_them(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "segments/vip.yaml": """
+            id: vip
+            name: VIP
+            where: {field: stats.total_spent, gte: 3000}
+        """,
+        "segments/loop.yaml": """
+            id: loop
+            name: loop
+            where: {any: [{segment: vip}, {field: tags, contains: x}]}
+        """,
+        "journeys/j.yaml": """
+            id: j
+            name: j
+            trigger: {event: order.created}
+            audience: {segment: vip}
+            steps:
+              - id: pick
+                branch:
+                  cases:
+                    - {when: {not: {segment: vips}}, goto: end}
+                  else: end
+        """,
+    })  # fmt: skip
+    found = problems_of(root)
+    assert found == [
+        "journeys/j.yaml:9: step pick: branch.cases[0].when.not: no segment 'vips' "
+        "(known: loop, vip); did you mean vip?",
+        "segments/loop.yaml:3: where.any[0]: segment 'vip' cannot be used in a segment: "
+        "a segment or lifecycle rule cannot depend on segments",
+    ]
+
+
 def test_lifecycle_rules_are_checked(tmp_path: Path) -> None:
     root = write(
         tmp_path,

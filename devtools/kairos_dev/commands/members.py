@@ -96,11 +96,15 @@ def register(subparsers: Any) -> None:
 
     dump = actions.add_parser(
         "export",
-        help="write members as CSV: with --tag from the tag index, otherwise every member "
-        "(a full-table read: run it by hand, not on a schedule)",
+        help="write members as CSV: with --tag or --segment from that index, otherwise "
+        "every member (a full-table read: run it by hand, not on a schedule)",
     )
     dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    dump.add_argument("--tag", help="only members with this tag (read from the tag index)")
+    only = dump.add_mutually_exclusive_group()
+    only.add_argument("--tag", help="only members with this tag (read from the tag index)")
+    only.add_argument(
+        "--segment", help="only members in this segment (read from the segment index)"
+    )
     dump.add_argument("--table", help="main table name")
     add_api_argument(dump)
     dump.set_defaults(func=run_export)
@@ -238,43 +242,28 @@ def run_import(args: argparse.Namespace) -> int:
     return 1
 
 
-EXPORT_COLUMNS = ("member_id", "line_user_id", "email", "phone", "external_id")
-
-
 def run_export(args: argparse.Namespace) -> int:
     import csv
 
-    repo = member_desk(args)
-    rows = []
-    attributes: set[str] = set()
+    from kairos.members.export import attribute_columns, member_row
     from kairos_dev.progress import progress_bar
 
+    repo = member_desk(args)
+    rows = []
     with progress_bar(counted=False) as bar:
         task = bar.add_task("reading members", total=None)
-        members = []
-        found = repo.tagged_members(args.tag) if args.tag else repo.scan_members()
+        if args.segment:
+            found = repo.segment_members(args.segment)
+        elif args.tag:
+            found = repo.tagged_members(args.tag)
+        else:
+            found = repo.scan_members()
         for member in found:
-            members.append(member)
+            rows.append(member_row(member))
             bar.advance(task)
-    for member in members:
-        row: dict[str, str] = {"member_id": member.member_id}
-        row.update({k: v for k, v in member.identifiers.items()})
-        for key, value in member.profile.items():
-            if key in EXPORT_COLUMNS or isinstance(value, dict | list):
-                continue
-            row[key] = str(value)
-            attributes.add(key)
-        for channel, agreed in (member.profile.get("consent") or {}).items():
-            row[f"consent_{channel}"] = "true" if agreed else "false"
-            attributes.add(f"consent_{channel}")
-        row["tags"] = ";".join(member.tags)
-        row["order_count"] = str(member.stats.order_count)
-        row["total_spent"] = str(member.stats.total_spent)
-        rows.append(row)
-    columns = [*EXPORT_COLUMNS, *sorted(attributes), "tags", "order_count", "total_spent"]
     handle = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=attribute_columns(rows), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(sorted(rows, key=lambda r: r["member_id"]))
     finally:

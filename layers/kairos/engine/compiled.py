@@ -109,14 +109,17 @@ class CompiledSegment:
         return self.segment.id
 
 
-def _scopes(journey: Journey) -> tuple[Scope, Scope]:
+def _scopes(journey: Journey, segments: frozenset[str] | None) -> tuple[Scope, Scope]:
     """(entry scope, in-journey scope): `steps.*` only exists once enrolled."""
     ids = frozenset(s.id or "" for s in journey.steps)
     sends = frozenset(s.id or "" for s in journey.steps if isinstance(s, SendStep))
-    inside = Scope(roots=frozenset(ROOTS), send_steps=sends, step_ids=ids, where="here")
+    inside = Scope(
+        roots=frozenset(ROOTS), send_steps=sends, step_ids=ids, where="here", segments=segments
+    )
     entry = Scope(
         roots=frozenset(r for r in ROOTS if r != "steps"),
         where="before the member is enrolled",
+        segments=segments,
     )
     return entry, inside
 
@@ -133,9 +136,13 @@ def _compile(
         return ALWAYS
 
 
-def compile_journey(journey: Journey, version: str) -> tuple[CompiledJourney, list[JourneyProblem]]:
+def compile_journey(
+    journey: Journey, version: str, segments: frozenset[str] | None = None
+) -> tuple[CompiledJourney, list[JourneyProblem]]:
+    """`segments`: the project's segment ids, so `{segment: ID}` naming another is a
+    problem (None when compiling a published version: its segments are not checked)."""
     problems: list[JourneyProblem] = []
-    entry_scope, scope = _scopes(journey)
+    entry_scope, scope = _scopes(journey, segments)
     trigger_where = _compile(
         journey.trigger.where, entry_scope, "trigger.where", ("trigger", "where"), None, problems
     )

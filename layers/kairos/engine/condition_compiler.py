@@ -6,6 +6,7 @@ The compiled tree is `kairos.engine.conditions`."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,17 +16,21 @@ from kairos.engine.conditions import (
     ALWAYS,
     COMBINATORS,
     OPERATORS,
+    SEGMENT_KEY,
     All,
     AnyOf,
     Compare,
     Condition,
     ConditionError,
     Env,
+    InSegment,
     Not,
     Problem,
     _single_test,
 )
 from kairos.engine.paths import Scope, check_path
+
+SEGMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def _join(where: str, part: str) -> str:
@@ -105,6 +110,8 @@ def _compile(raw: Any, scope: Scope, where: str, problems: list[Problem]) -> Con
             for i, v in enumerate(value)
         )
         return All(parts) if key == "all" else AnyOf(parts)
+    if SEGMENT_KEY in raw:
+        return _segment(raw, scope, where, problems)
     if "field" not in raw:
         unknown = [k for k in keys if k not in OPERATORS]
         hint = f" (unknown key {unknown[0]!r})" if unknown else ""
@@ -138,6 +145,35 @@ def _compile(raw: Any, scope: Scope, where: str, problems: list[Problem]) -> Con
     base = _NEGATED.get(op, op)
     test = None if base in ("exists", "eq_field") else _single_test(base, raw[op])
     return Compare(field=raw["field"], op=op, arg=raw[op], test=test)
+
+
+def _segment(
+    raw: Mapping[str, Any], scope: Scope, where: str, problems: list[Problem]
+) -> Condition:
+    """`{segment: ID}`: the member is in the segment (negated with `not`)."""
+    if len(raw) != 1:
+        others = ", ".join(str(k) for k in raw if k != SEGMENT_KEY)
+        problems.append(
+            Problem(where, f"segment stands alone (got also {others}); combine with all / any")
+        )
+        return ALWAYS
+    segment_id = raw[SEGMENT_KEY]
+    if not isinstance(segment_id, str) or not SEGMENT_ID.match(segment_id):
+        problems.append(Problem(where, "segment takes one segment id, e.g. {segment: vip}"))
+        return ALWAYS
+    if not scope.segments_allowed:
+        problems.append(
+            Problem(where, f"segment {segment_id!r} cannot be used {scope.where}: "
+                    "a segment or lifecycle rule cannot depend on segments")
+        )  # fmt: skip
+        return ALWAYS
+    if scope.segments is not None and segment_id not in scope.segments:
+        known = ", ".join(sorted(scope.segments)) or "none in segments/"
+        close = difflib.get_close_matches(segment_id, sorted(scope.segments), 1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(Problem(where, f"no segment {segment_id!r} (known: {known}){hint}"))
+        return ALWAYS
+    return InSegment(segment_id)
 
 
 def compile_optional(raw: Any, scope: Scope, where: str = "") -> Condition:

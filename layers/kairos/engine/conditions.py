@@ -20,6 +20,10 @@ Semantics a marketer can rely on (also in docs/conditions.md):
   today, before or after (a last order in the past 30 days; a coupon expiring in the
   next 7). `older_than_days: N`: its date is more than N calendar days ago — the same
   count as `stats.days_since_last_order`.
+- `{segment: ID}`: the member is in the segment. The answer is not computed here: the
+  context carries it under `_segments` (a container of segment ids, filled by whoever
+  builds the context — the evaluator reads the segment index); without one, no member
+  is in any segment.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ OPERATORS: tuple[str, ...] = (
     "starts_with", "within_days", "older_than_days", "eq_field", "ne_field",
 )  # fmt: skip
 COMBINATORS: tuple[str, ...] = ("all", "any", "not")
+SEGMENT_KEY = "segment"
+"""`{segment: ID}`: a leaf of its own, not an operator on a path."""
+SEGMENTS = "_segments"
+"""Context key of the member's segment answers (a container of segment ids)."""
 _ALIASES: dict[str, str] = {
     "equal": "eq", "equals": "eq", "is": "eq", "==": "eq", "not_equal": "ne", "!=": "ne",
     "greater_than": "gt", ">": "gt", ">=": "gte", "less_than": "lt", "<": "lt", "<=": "lte",
@@ -151,6 +159,24 @@ class Always(Condition):
 
 
 ALWAYS = Always()
+
+
+@dataclass(frozen=True)
+class InSegment(Condition):
+    """`{segment: ID}`: asks the context's `_segments` (see module docstring)."""
+
+    segment: str
+
+    def evaluate(self, context: Mapping[str, Any], env: Env) -> bool:
+        answers = context.get(SEGMENTS)
+        return answers is not None and self.segment in answers
+
+    def paths(self) -> Iterable[str]:
+        return []
+
+    def change_points(self, context: Mapping[str, Any], tz: ZoneInfo) -> list[datetime]:
+        # Membership that changes with time alone is the segment's own recheck timer's.
+        return []
 
 
 def context_zone(context: Mapping[str, Any]) -> ZoneInfo:

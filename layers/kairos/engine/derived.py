@@ -41,7 +41,10 @@ RFM_SEGMENTS: tuple[tuple[str, RfmRule], ...] = (
 """Named RFM segments, first match wins (`stats.rfm.segment`)."""
 
 LIFECYCLE_SCOPE = Scope(
-    roots=MEMBER_ROOTS, where="in lifecycle", forbidden=frozenset({"stats.lifecycle"})
+    roots=MEMBER_ROOTS,
+    where="in lifecycle",
+    forbidden=frozenset({"stats.lifecycle"}),
+    segments_allowed=False,
 )
 
 

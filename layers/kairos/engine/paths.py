@@ -66,9 +66,15 @@ class Scope:
     """How to name the place in a reason ("in a segment", "in lifecycle")."""
     forbidden: frozenset[str] = field(default_factory=frozenset)
     """Exact paths refused here (e.g. `stats.lifecycle` inside lifecycle rules)."""
+    segments_allowed: bool = True
+    """May `{segment: ID}` be used here? Not in a segment's own definition (a segment
+    defined by segments could loop) nor in lifecycle rules."""
+    segments: frozenset[str] | None = None
+    """The project's segment ids, to refuse an unknown one (None: not checked, e.g. a
+    published journey version whose segments may since have been removed)."""
 
 
-MEMBER_SCOPE = Scope(roots=MEMBER_ROOTS, where="in a segment")
+MEMBER_SCOPE = Scope(roots=MEMBER_ROOTS, where="in a segment", segments_allowed=False)
 
 
 @dataclass(frozen=True)

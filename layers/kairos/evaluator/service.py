@@ -39,7 +39,7 @@ class Evaluator:
     def __post_init__(self) -> None:
         store = self.store
         self.versions = Versions(self.project, store)
-        contexts = ContextBuilder(self.project, self.versions, store)
+        contexts = ContextBuilder(self.project, self.versions, store, store)
         writer = self.writer = OutcomeWriter(
             self.project, store, store, store.due, contexts, self.queues, self.apply_change
         )

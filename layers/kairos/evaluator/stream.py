@@ -1,10 +1,11 @@
 """Reactions to a member change (the table's stream: an event was applied to a member).
 
-In order: the event's engagement (an open or click) is marked on its delivery; each live
-enrolment sees the event (goals end it as a conversion, an awaited `wait_for` moves it
-on); journeys triggered by this event type start when their rules allow; segment
-membership and date-trigger timers follow the change in one commit, then journeys of
-the segments just entered start.
+In order: the event's engagement (an open or click) is marked on its delivery; the
+segment moves the change causes are worked out (not yet written), so that `{segment: ID}`
+below answers as after the change; each live enrolment sees the event (goals end it as a
+conversion, an awaited `wait_for` moves it on); journeys triggered by this event type
+start when their rules allow; segment membership and date-trigger timers follow the
+change in one commit, then journeys of the segments just entered start.
 
 Cost: O(the member's enrolments + journeys triggered by this event type + segments),
 never O(members).
@@ -66,6 +67,27 @@ class StreamReactions:
     ) -> None:
         enrolments = self.enrolments.enrolments(after.member_id)
         self._record_engagement(event, enrolments)
+        # Segment moves are worked out first so that `{segment: ID}` in the conditions
+        # below sees the member's segments after this change; they commit further down.
+        change = Commit()
+        entered = self.segments.on_member_change(after, before, event, now, change)
+        moves = {
+            at.segment_id: inside
+            for at, inside in change.segments.items()
+            if at.member_id == after.member_id
+        }
+        with self.contexts.pending_segments(after.member_id, moves):
+            self._react(after, event, enrolments, now)
+        self._date_timers(after, before, now, change)
+        if not change.empty():
+            self.store.commit(change)
+        for segment_id in entered:
+            self.segments.enter(segment_id, after, event, enrolments, now)
+
+    def _react(
+        self, after: Member, event: dict[str, Any], enrolments: list[Enrolment], now: datetime
+    ) -> None:
+        """Live enrolments see the event; journeys it triggers start when allowed."""
         for enrolment in enrolments:
             if enrolment.ended:
                 continue
@@ -80,13 +102,6 @@ class StreamReactions:
             history = [e for e in enrolments if e.journey == journey.id]
             if should_enrol(journey, entry_ctx, event, history, now):
                 self.writer.start(journey, after, event, history, now)
-        change = Commit()
-        entered = self.segments.on_member_change(after, before, event, now, change)
-        self._date_timers(after, before, now, change)
-        if not change.empty():
-            self.store.commit(change)
-        for segment_id in entered:
-            self.segments.enter(segment_id, after, event, enrolments, now)
 
     def _record_engagement(self, event: Mapping[str, Any], enrolments: list[Enrolment]) -> None:
         kind = ENGAGEMENT.get(str(event.get("type")))

@@ -47,7 +47,12 @@ def step_timer(effect: effects.Timer, journey_id: str) -> Timer:
 
 def date_timer(journey_id: str, member_id: str, at: datetime) -> Timer:
     return Timer(
-        f"date:{journey_id}:{member_id}:{iso(at)}", at, DATE, member_id, {"journey": journey_id}
+        f"date:{journey_id}:{member_id}:{iso(at)}",
+        at,
+        DATE,
+        member_id,
+        {"journey": journey_id},
+        referenced=True,  # no enrolment names it: the member's partition does
     )
 
 
@@ -62,6 +67,7 @@ def segment_timer(segment_id: str, member_id: str, at: datetime) -> Timer:
         SEGMENT,
         member_id,
         {"segment": segment_id},
+        referenced=True,
     )
 
 

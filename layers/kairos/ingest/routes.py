@@ -68,7 +68,10 @@ ROUTES: tuple[Route, ...] = (
     # The admin API (docs/admin-api.md): the brand's own tools, signed with SigV4.
     Route(
         "GET", "admin/members", "admin_find", "iam"
-    ),  # ?email= | phone= | line= | external= | tag=
+    ),  # ?email= | phone= | line= | external= | tag= | segment=
+    # Before `admin/members/{member_id}`: the resolver and the local router take the
+    # first route that matches, and "export" would match as a member id.
+    Route("GET", "admin/members/export", "admin_export", "iam"),  # ?tag= | segment= → CSV
     Route("GET", "admin/members/{member_id}", "admin_member", "iam"),
     Route("DELETE", "admin/members/{member_id}", "admin_erase", "iam"),
     Route("POST", "admin/members/{member_id}/tags/{tag}", "admin_tag", "iam"),

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kairos.members.erase import erase
+from kairos.members.export import ExportPage, export_page
 from kairos.members.merge import MergeStore, merge
 from kairos.members.service import (
     LOOKUP_KINDS,
@@ -28,6 +29,8 @@ from kairos.members.service import (
 
 Answer = tuple[int, dict[str, Any]]
 MAX_PAGE = 500
+MAX_EXPORT = 5000
+"""Members in one export response (fewer when their rows reach the byte budget)."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,47 @@ def find_members(req: AdminRequest) -> Answer:
             req.query["tag"], _limit(req.query, 100), req.query.get("cursor") or None
         )
         return 200, {"members": ids, "next": cursor}
+    if "segment" in req.query:
+        ids, cursor = req.members.segmented(
+            _segment(req), _limit(req.query, 100), req.query.get("cursor") or None
+        )
+        return 200, {"members": ids, "next": cursor}
     given = [k for k in LOOKUP_KINDS if k in req.query]
     if len(given) != 1:
-        raise InvalidRequest("give one of email, phone, line, external, or tag")
+        raise InvalidRequest("give one of email, phone, line, external, tag or segment")
     kind, value = identifier(given[0], req.query[given[0]])
     member_id = req.members.find(kind, value)
     if member_id is None:
         return 404, {"error": f"no member with that {given[0]}"}
     return 200, {"members": [member_id], "next": None}
+
+
+def _segment(req: AdminRequest) -> str:
+    """`?segment=` naming one of the brand's segments (a typo is a 400, not an empty list)."""
+    segment_id = req.query["segment"]
+    known = req.segment_ids()
+    if segment_id not in known:
+        raise InvalidRequest(
+            f"segment: no segment {segment_id!r} (known: {', '.join(sorted(known)) or 'none'})"
+        )
+    return segment_id
+
+
+def export_members(req: AdminRequest) -> tuple[str, str, ExportPage]:
+    """`?tag=T` or `?segment=S` (`limit`, `cursor`): (kind, name, a page of CSV). The
+    view sends the CSV with the next page's cursor in `X-Next-Cursor` and `Link`."""
+    given = [k for k in ("tag", "segment") if k in req.query]
+    if len(given) != 1:
+        raise InvalidRequest("give one of tag or segment")
+    kind = given[0]
+    name = req.query["tag"] if kind == "tag" else _segment(req)
+    if not name:
+        raise InvalidRequest(f"{kind}: give a name")
+    raw = req.query.get("limit", "1000")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_EXPORT:
+        raise InvalidRequest(f"limit: a whole number from 1 to {MAX_EXPORT}")
+    page = export_page(req.members, kind, name, int(raw), req.query.get("cursor") or None)
+    return kind, name, page
 
 
 def erase_member(req: AdminRequest, member_id: str) -> Answer:
@@ -143,6 +179,7 @@ __all__ = [
     "Answer",
     "InvalidRequest",
     "erase_member",
+    "export_members",
     "find_members",
     "get_member",
     "merge_members",

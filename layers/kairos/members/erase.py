@@ -103,7 +103,7 @@ def erase(
             store.tombstone(identifier_hash(kind, value, member_id_key), kind, now, request)
         store.remove_aliases(member_id, identifiers)
         items = store.partition(member_id)
-        timers += store.cancel_timers(pending_timers(items.enrolments))
+        timers += store.cancel_timers([*pending_timers(items.enrolments), *items.timers])
         deliveries += store.scrub_deliveries(items.delivery_ids)
         store.leave_index(member_id, segments, tags)
         store.delete_items(items.handles)

@@ -10,7 +10,8 @@ know that a LINE friend and a shop customer are one person merge them here:
   identifiers KEEP lacks are taken; tags are united;
 - ABSORB's aliases are repointed to KEEP (conditional on still being ABSORB's);
 - ABSORB's enrolments end: their due timers are cancelled and the enrolments removed
-  with the rest of ABSORB's partition, its segment and tag index entries too;
+  with the rest of ABSORB's partition, its segment and tag index entries too; so are
+  its date and segment-recheck timers (KEEP's own follow KEEP's next change);
 - KEEP's timeline records `member.merged` (the absorbed id, the request).
 KEEP's profile is written with a version check and keeps its `last_event`, so the
 evaluator does not see the merge as a new event. Idempotent: a merge run again after it
@@ -161,7 +162,7 @@ def merge(
         keep_id, now, f"merge-{absorb_id}", MERGED, {"absorbed": absorb_id, "request": request}
     )
     items = store.partition(absorb_id)
-    store.cancel_timers(pending_timers(items.enrolments))
+    store.cancel_timers([*pending_timers(items.enrolments), *items.timers])
     store.leave_index(absorb_id, segments, absorb.tags)
     store.delete_items(items.handles)
     store.delete_profile(absorb_id, absorb.version)

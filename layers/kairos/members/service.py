@@ -57,6 +57,12 @@ class MemberReader(Protocol):
         self, tag: str, limit: int = 100, cursor: str | None = None
     ) -> tuple[list[str], str | None]: ...
 
+    def segmented(
+        self, segment_id: str, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[str], str | None]: ...
+
+    def profiles(self, member_ids: list[str]) -> list[Member]: ...
+
 
 class MemberAdminStore(MemberReader, IngestStore, Protocol):
     """Reads for staff, and ingest's ports to apply their changes as events."""

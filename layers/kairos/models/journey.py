@@ -44,7 +44,8 @@ CONDITION_JSON_SCHEMA: dict[str, Any] = {
     "description": (
         "A condition (SPEC §3): {all: [...]}, {any: [...]}, {not: COND} or "
         "{field: PATH, OP: VALUE} with OP one of eq ne gt gte lt lte in not_in contains "
-        "exists starts_with within_days older_than_days eq_field ne_field."
+        "exists starts_with within_days older_than_days eq_field ne_field, or "
+        "{segment: ID} (the member is in that segment)."
     ),
     "properties": {
         "all": {"type": "array", "items": {"type": "object"}},
@@ -57,6 +58,7 @@ CONDITION_JSON_SCHEMA: dict[str, Any] = {
         "starts_with": {"type": "string"},
         "within_days": {"type": "number"}, "older_than_days": {"type": "number"},
         "eq_field": {"type": "string"}, "ne_field": {"type": "string"},
+        "segment": {"type": "string"},
     },
     "additionalProperties": False,
 }  # fmt: skip

@@ -155,7 +155,7 @@ def load_project(path: str | Path) -> Project:
         journey, patched = parse_journey(doc, problems)
         if journey is None:
             continue
-        compiled, found = compile_journey(journey, content_version(journey))
+        compiled, found = compile_journey(journey, content_version(journey), frozenset(segments))
         if patched:
             # Stand-ins for broken steps have no real edges: reachability would mislead.
             found = [p for p in found if not p.reason.startswith("unreachable")]

@@ -7,17 +7,19 @@ entries. Key patterns: keys.py and docs/data-model.md."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
+from kairos.clock import utc
 from kairos.engine.enrolment import Enrolment
 from kairos.store import keys
 from kairos.store.codec import to_attr, to_item
-from kairos.store.records import Commit, SegmentMember, StepCounter, TimelineEntry
+from kairos.store.records import Commit, SegmentMember, StepCounter, TimelineEntry, Timer
 from kairos.store.timeline import timeline_item
 from kairos.store.timers import DueIndex
 
 COUNTER_SHARDS = 4
+TIMER_REF_KEPT = timedelta(days=7)
 
 
 class CommitItems:
@@ -42,6 +44,8 @@ class CommitItems:
                 continue
             seen_timers.add(key)
             items.append(self.due.put_request(timer))
+            if timer.referenced and timer.member_id is not None:
+                items.append(self._timer_ref(timer, timer.member_id))
             buckets.add(where.pk.split("#")[1])
         items.extend(self.due.directory_requests(buckets))
         for membership, inside in change.segments.items():
@@ -87,6 +91,19 @@ class CommitItems:
             )
         items.extend(self._timeline_entry(entry) for entry in change.timeline)
         return items
+
+    def _timer_ref(self, timer: Timer, member_id: str) -> dict[str, Any]:
+        """The member's note of a date or segment timer (erasure cancels it by key);
+        it expires a week after the timer is due, by then fired and gone."""
+        item = {
+            "pk": keys.member_pk(member_id),
+            "sk": keys.timer_ref_sk(timer.timer_id),
+            "timer_id": timer.timer_id,
+            "due_at": utc(timer.due_at).isoformat(),
+            "kind": timer.kind,
+            "expires_at": int((utc(timer.due_at) + TIMER_REF_KEPT).timestamp()),
+        }
+        return {"Put": {"TableName": self.table, "Item": to_item(item)}}
 
     def _segment_member(self, membership: SegmentMember, inside: bool) -> dict[str, Any]:
         key = {

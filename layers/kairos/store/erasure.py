@@ -6,7 +6,8 @@ Every access is by key (docs/data-model.md, "Erasing a member"):
 - tombstones:  Put `ERASED#<hash>` / `ERASED`                               (1 per identifier)
 - its partition: Query `MEMBER#<id>` (every sk), paged                    (1 per 1 MB)
 - its timers: Delete `DUE#<hour>#<shard>` / `<at>#<timer id>`, located from each waiting
-  enrolment                                                             (1 per waiting enrolment)
+  enrolment and from each `TIMER#` reference in the partition (date and segment-recheck
+  timers)                                           (1 per waiting enrolment or reference)
 - its deliveries: UpdateItem `DELIVERY#<id>` REMOVE the personal fields  (1 per send)
 - index entries: BatchWriteItem deletes of `SEGMENT#<s>` and `TAG#<t>#<n>` / `MEMBER#<id>`
 - the partition: BatchWriteItem deletes, 25 a request; the profile last (conditional).
@@ -96,6 +97,7 @@ class ErasureRepository:
         handles: list[ItemHandle] = []
         enrolments: list[Enrolment] = []
         deliveries: list[str] = []
+        timers: list[Timer] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
@@ -112,6 +114,8 @@ class ErasureRepository:
                 handles.append((str(values["pk"]), sk))
                 if sk.startswith("ENROL#"):
                     enrolments.append(Enrolment.model_validate(values["enrolment"]))
+                elif sk.startswith(keys.TIMER_REF_PREFIX):
+                    timers.append(_referenced(values, member_id))
                 elif sk.startswith("TL#") and str(values.get("kind", "")).startswith("delivery."):
                     delivery_id = (values.get("data") or {}).get("delivery_id")
                     if delivery_id:
@@ -123,6 +127,7 @@ class ErasureRepository:
             handles=tuple(handles),
             enrolments=tuple(enrolments),
             delivery_ids=tuple(dict.fromkeys(deliveries)),
+            timers=tuple(timers),
         )
 
     def cancel_timers(self, timers: Iterable[Timer]) -> int:
@@ -179,3 +184,13 @@ class ErasureRepository:
                 return False
             raise
         return True
+
+
+def _referenced(values: dict[str, Any], member_id: str) -> Timer:
+    """The due timer a `TIMER#` reference names (enough to locate it: id and due time)."""
+    return Timer(
+        timer_id=str(values["timer_id"]),
+        due_at=datetime.fromisoformat(str(values["due_at"])),
+        kind=str(values.get("kind", "")),
+        member_id=member_id,
+    )

@@ -18,6 +18,7 @@ its access paths; keep both in step.
 | journey version   | JOURNEY#<journey_id>            | V#<version>                 | immutable published definition (engine) |
 | enrolment         | MEMBER#<member_id>              | ENROL#<journey_id>#<enrolment_id> | state, step, version; gsi1 JOURNEY#<journey_id> / <step>#<member_id> |
 | due timer         | DUE#<yyyy-mm-ddThh>#<shard>     | <iso due time>#<timer id>   | time-bucketed (UTC hour), write-sharded due index (engine) |
+| timer reference   | MEMBER#<member_id>              | TIMER#<timer id>            | a member's date / segment-recheck timer (id, due time), so an erasure cancels it by key; TTL `expires_at` |
 | due directory     | DUEMONTH#<yyyy-mm>              | DUEMONTH                    | string set of hour buckets that got timers that month (engine) |
 | scheduler cursor  | CURSOR#scheduler                | CURSOR                      | first hour bucket not yet fully processed (engine) |
 | segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
@@ -73,6 +74,14 @@ def tag_pk(tag: str, shard: int) -> str:
 def tag_shard(member_id: str) -> int:
     """The one shard of a tag that holds this member (stable, spread by the id)."""
     return int(hashlib.sha256(member_id.encode()).hexdigest()[:8], 16) % TAG_SHARDS
+
+
+def timer_ref_sk(timer_id: str) -> str:
+    """A member's reference to one of its due timers (erasure finds it by key)."""
+    return f"TIMER#{timer_id}"
+
+
+TIMER_REF_PREFIX = "TIMER#"
 
 
 def member_id_from_pk(pk: str) -> str:

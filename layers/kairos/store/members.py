@@ -10,15 +10,14 @@ Access patterns (see keys.py and docs/data-model.md):
   profile (version check), timeline entry, new aliases, order, referrer   (1 request)
 - show a member:         GetItem profile; Query MEMBER#<id> begins_with TL# (a page,
   newest first); its notes: the same Query filtered on `kind`
-- members with a tag:    Query TAG#<tag>#<shard> for each shard, paged (the tag index,
-  written in the event's transaction when the profile's tags change)
+- members by tag or segment: kairos.store.member_index (the indexes, paged)
 So an event costs 3 requests; a retry happens only when another event for the same
 member committed in between (optimistic concurrency on `version`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +33,12 @@ from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
+from kairos.store.member_index import MemberIndexReads
+from kairos.store.member_index import member_from_item as member_from_item
 from kairos.store.timeline import timeline_item
 
 
-def member_from_item(item: dict[str, Any]) -> Member:
-    return Member.model_validate(from_item(item))
-
-
-class MemberRepository:
+class MemberRepository(MemberIndexReads):
     def __init__(
         self,
         table: str,
@@ -132,81 +129,6 @@ class MemberRepository:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found[:limit]
-
-    def tagged(
-        self, tag: str, limit: int = 100, cursor: str | None = None
-    ) -> tuple[list[str], str | None]:
-        """Member ids with `tag` from the tag index, a page at a time: shard by shard,
-        member id order within one. `cursor` is the previous page's `<shard>|<sk>`."""
-        shard, after = (0, None)
-        if cursor:
-            head, _, tail = cursor.partition("|")
-            shard, after = int(head), tail or None
-        found: list[str] = []
-        while shard < keys.TAG_SHARDS and len(found) < limit:
-            pk = keys.tag_pk(tag, shard)
-            kwargs: dict[str, Any] = {
-                "TableName": self.table,
-                "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": to_attr(pk)},
-                "Limit": limit - len(found),
-            }
-            if after:
-                kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(after)}
-            response = self.client.query(**kwargs)
-            found.extend(keys.member_id_from_pk(i["sk"]["S"]) for i in response["Items"])
-            last = response.get("LastEvaluatedKey")
-            if last:
-                after = str(last["sk"]["S"])
-                if len(found) >= limit:
-                    return found, f"{shard}|{after}"
-            else:
-                shard, after = shard + 1, None
-        return found, (f"{shard}|" if shard < keys.TAG_SHARDS else None)
-
-    def tagged_members(self, tag: str, page: int = 100) -> Iterator[Member]:
-        """Every member with `tag`: the tag index a page at a time, each page's profiles
-        in one BatchGetItem (an export by tag, no scan)."""
-        cursor: str | None = None
-        while True:
-            ids, cursor = self.tagged(tag, page, cursor)
-            found = self._batch_get([(keys.member_pk(m), keys.PROFILE_SK) for m in ids])
-            for member_id in ids:
-                item = found.get((keys.member_pk(member_id), keys.PROFILE_SK))
-                if item:
-                    yield member_from_item(item)
-            if cursor is None:
-                return
-
-    def reindex_tags(self) -> int:
-        """Write the tag index entry of every tag of every member (idempotent Puts), for
-        members tagged before the index existed. A full-table read, like `scan_members`:
-        `kairos members reindex-tags`, run by a person once; the number of entries."""
-        written = 0
-        for member in self.scan_members():
-            shard = keys.tag_shard(member.member_id)
-            sk = keys.member_pk(member.member_id)
-            for tag in member.tags:
-                item = {"pk": keys.tag_pk(tag, shard), "sk": sk, "member_id": member.member_id}
-                self.client.put_item(TableName=self.table, Item=to_item(item))
-                written += 1
-        return written
-
-    def scan_members(self) -> Iterator[Member]:
-        """Every member profile. A full-table read for `kairos members export`, run by a
-        person: never called from a function."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "FilterExpression": "sk = :profile",
-            "ExpressionAttributeValues": {":profile": to_attr(keys.PROFILE_SK)},
-        }
-        while True:
-            response = self.client.scan(**kwargs)
-            for item in response.get("Items", []):
-                yield member_from_item(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_get(self, item_keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         return batch_get(self.client, self.table, item_keys)

@@ -30,6 +30,10 @@ class Timer:
     (a committed step's sends and changes, replayed unless confirmed done)."""
     member_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    referenced: bool = False
+    """Also noted in the member's own partition (`TIMER#<timer id>`), so erasing the
+    member finds and cancels it by key: the member's timers that no enrolment names
+    (`date`, `segment`). Step timers are located from their enrolment instead."""
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,5 @@ class MemberItems:
     enrolments: tuple[Enrolment, ...] = ()
     delivery_ids: tuple[str, ...] = ()
     """Deliveries named by the member's `delivery.*` timeline entries."""
+    timers: tuple[Timer, ...] = ()
+    """Due timers the partition's `TIMER#` references name (date, segment recheck)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,7 @@ from kairos.engine.paths import MEMBER_SCOPE, Scope
 from .helpers import t
 
 NOW = t("2026-06-01T10:00:00")
+UTC = ZoneInfo("UTC")
 SCOPE = Scope(send_steps=frozenset({"mail"}), step_ids=frozenset({"mail", "wait-1"}))
 CTX: dict[str, Any] = {
     "profile": {"gender": "female", "name": "小美", "region": None, "consent": {"email": False}},
@@ -178,3 +180,42 @@ def test_a_time_based_condition_says_when_to_look_again() -> None:
     nxt = cond.next_change(ctx, t("2026-03-11T10:00:00"), ZoneInfo("Asia/Taipei"))
     # Then it is local midnight 90 days after the order's day (then 91: a superset is fine)
     assert nxt == t("2026-05-30T00:00:00")
+
+
+# ---- {segment: ID} ---------------------------------------------------------------------------
+
+
+def test_a_segment_leaf_asks_the_contexts_segment_answers() -> None:
+    scope = Scope(segments=frozenset({"vip", "dormant"}))
+    in_vip = compile_condition({"segment": "vip"}, scope)
+    not_vip = compile_condition({"not": {"segment": "vip"}}, scope)
+    either = compile_condition({"any": [{"segment": "dormant"}, {"segment": "vip"}]}, scope)
+    member = {**CTX, "_segments": {"vip"}}
+    assert in_vip.holds(member, NOW) and not not_vip.holds(member, NOW)
+    assert either.holds(member, NOW)
+    outsider = {**CTX, "_segments": set()}
+    assert not in_vip.holds(outsider, NOW) and not_vip.holds(outsider, NOW)
+    # a context built without segment answers has the member in no segment
+    assert not in_vip.holds(CTX, NOW) and not_vip.holds(CTX, NOW)
+    assert list(in_vip.paths()) == [] and in_vip.next_change(member, NOW, UTC) is None
+
+
+@pytest.mark.parametrize(
+    ("cond", "scope", "reason"),
+    [
+        ({"segment": "vipp"}, Scope(segments=frozenset({"vip"})),
+         "no segment 'vipp' (known: vip); did you mean vip?"),
+        ({"segment": "vip"}, Scope(segments=frozenset()),
+         "no segment 'vip' (known: none in segments/)"),
+        ({"segment": "vip", "eq": 1}, SCOPE,
+         "segment stands alone (got also eq); combine with all / any"),
+        ({"segment": ["vip"]}, SCOPE, "segment takes one segment id, e.g. {segment: vip}"),
+        ({"segment": "vip"}, MEMBER_SCOPE,
+         "segment 'vip' cannot be used in a segment: a segment or lifecycle rule cannot "
+         "depend on segments"),
+    ],
+)  # fmt: skip
+def test_a_segment_leaf_is_checked(cond: dict[str, Any], scope: Scope, reason: str) -> None:
+    with pytest.raises(ConditionError) as error:
+        compile_condition({"all": [{"field": "tags", "contains": "x"}, cond]}, scope)
+    assert [(p.where, p.reason) for p in error.value.problems] == [("all[1]", reason)]
