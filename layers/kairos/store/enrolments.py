@@ -277,6 +277,7 @@ class EngineStore:
             ):
                 return False
             raise
+        self.due.committed(items)
         return True
 
 
