@@ -1,12 +1,13 @@
 """One engine outcome as the parts of one DynamoDB transaction (the engine store's
 write path, kept apart from its reads): the enrolment with its version check, the
 consumed timer's Delete, new due timers and their month directory, segment membership,
-step counters in the enrolment's shard of the journey's counters (ADD, with conversion
+step counters in one shard of the journey's counters (ADD, with conversion
 revenue and the per-hour series), timeline entries. Key patterns: keys.py and
 docs/data-model.md."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC
 from typing import Any
 
@@ -44,8 +45,15 @@ class CommitItems:
         items.extend(self.due.directory_requests(buckets))
         for membership, inside in change.segments.items():
             items.append(self._segment_member(membership, inside))
-        # One enrolment's counters stay in one shard; the journey's spread over all.
-        shard = keys.stats_shard(change.enrolment.id if change.enrolment else "")
+        # Each outcome picks its shard (the enrolment and the version it writes), so a
+        # journey's counter writes spread evenly even when few enrolments are busy; an
+        # outcome that counts without writing its enrolment picks any shard.
+        enrolment = change.enrolment
+        shard = (
+            keys.stats_shard(f"{enrolment.id}#{enrolment.version}")
+            if enrolment is not None
+            else secrets.randbelow(keys.STATS_SHARDS)
+        )
         grouped: dict[tuple[str, str], dict[str, float]] = {}
         for counter, amount in change.counters.items():
             names_of = grouped.setdefault((counter.journey, counter.step), {})

@@ -1,5 +1,5 @@
 """Journey counters live in `STATS#<journey>#e<n>` partitions: the evaluator's commit
-items put an enrolment's counters in its shard, and shards spread a journey's writes."""
+items put an outcome's counters in one shard, and shards spread a journey's writes."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def counter_updates(change: Commit) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
-def test_an_enrolments_counters_go_to_its_shard_partition_with_plain_sort_keys() -> None:
+def test_an_outcomes_counters_go_to_one_shard_partition_with_plain_sort_keys() -> None:
     # Given an outcome that enters an enrolment and advances a step
     change = Commit(
         enrolment=enrolment("e-42"),
@@ -46,9 +46,9 @@ def test_an_enrolments_counters_go_to_its_shard_partition_with_plain_sort_keys()
             }
         ),
     )
-    # Then every counter item is in that enrolment's shard of the journey, keyed by the
-    # step or the UTC hour alone (the shard is in the partition key now)
-    shard = keys.stats_shard("e-42")
+    # Then every counter item is in the outcome's shard of the journey (its enrolment
+    # and version), keyed by the step or the UTC hour alone (the shard is in the pk now)
+    shard = keys.stats_shard("e-42#0")
     pk = f"STATS#welcome#e{shard}"
     assert sorted((p, s) for p, s, _ in counter_updates(change)) == [
         (pk, "HOUR#2026-03-05T14"),
@@ -57,13 +57,13 @@ def test_an_enrolments_counters_go_to_its_shard_partition_with_plain_sort_keys()
     ]
 
 
-def test_shards_spread_a_journeys_enrolments_over_every_partition() -> None:
-    # Given many enrolments of one journey
-    shards = Counter(keys.stats_shard(f"enrolment-{i}") for i in range(8000))
+def test_shards_spread_a_journeys_outcomes_over_every_partition() -> None:
+    # Given many outcomes of one journey (enrolment id and version)
+    shards = Counter(keys.stats_shard(f"enrolment-{i // 4}#{i % 4}") for i in range(16_000))
     # Then each of the journey's partitions takes a near-even share of them
     assert set(shards) == set(range(keys.STATS_SHARDS))
-    even = 8000 / keys.STATS_SHARDS
-    assert all(0.9 * even < n < 1.1 * even for n in shards.values())
+    even = 16_000 / keys.STATS_SHARDS
+    assert all(0.85 * even < n < 1.15 * even for n in shards.values())
 
 
 def test_readers_read_the_legacy_partition_and_every_shard() -> None:
@@ -77,3 +77,12 @@ def test_sort_keys_of_both_layouts_name_their_step_and_hour() -> None:
     assert keys.step_from_sk("STEP#greet#e3") == "greet"  # legacy sort-key shard
     assert keys.hour_from_sk("HOUR#2026-03-05T14") == "2026-03-05T14"
     assert keys.hour_from_sk("HOUR#2026-03-05T14#e1") == "2026-03-05T14"
+
+
+def test_outcomes_that_count_without_an_enrolment_spread_too() -> None:
+    # Given many outcomes that add to a journey's counters without writing an enrolment
+    change = Commit(counters=Counter({StepCounter("welcome", "-", "skipped"): 1}))
+    pks = {pk for _ in range(200) for pk, _, _ in counter_updates(change)}
+    # Then they do not all land on one partition
+    assert len(pks) > keys.STATS_SHARDS // 2
+    assert all(pk.startswith("STATS#welcome#e") for pk in pks)
