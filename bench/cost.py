@@ -37,6 +37,8 @@ from typing import Any
 from bench import costmodel
 from bench.meter import Meter, Snapshot, deployed_batches
 from bench.simulate import EXAMPLES, UNTIL, scaled_brand
+from kairos import metric_names
+from kairos.store import keys
 from kairos.store.capacity import item_size
 from kairos_dev.local.backends import MemoryBackend
 from kairos_dev.local.pumps import schedule_event
@@ -49,10 +51,9 @@ SQS_LATENCY = 0.010
 LINE_LATENCY = 0.04
 SEND_THREADS = 32
 VCPU_MB = 1769
-CUSTOM_METRICS = 20
-"""EMF metrics the functions publish (EventsReceived, EmailEvents*, LineEvents*,
-TimersProcessed/Failed, Retried, Delivery_<status> for six statuses, ...), one dimension
-set each."""
+CUSTOM_METRICS = len(metric_names.billed())
+"""Custom metrics a default stack publishes (kairos.metric_names: the health metrics,
+one `service` dimension set each; `kairos:metrics=detailed` adds the rest)."""
 IDLE_POLLS = 3 * 5 * 3 * 43_200
 """Three channel queues × five long-polling connections per event source mapping ×
 one 20-second poll each, per minute, for a month."""
@@ -121,6 +122,13 @@ def measure(copies: int) -> dict[str, Any]:
             main = backend.aws.dynamodb.tables[sim.stack.tables["main"]]
             stored = sum(item_size(main.get(k) or {}) for k in main.all_keys())
             enrolments = sum(1 for k in main.all_keys() if k[1].startswith("ENROL#"))
+            step_visits = sum(
+                int((main.get(k) or {}).get("entered", {}).get("N", "0"))
+                for k in main.all_keys()
+                if k[0].startswith("STATS#")
+                and k[1].startswith("STEP#")
+                and keys.step_from_sk(k[1]) != "-"
+            )
             members = sum(1 for k in main.all_keys() if k[1] == "PROFILE")
         finally:
             sim.stop()
@@ -136,6 +144,7 @@ def measure(copies: int) -> dict[str, Any]:
         "sent": len(sent),
         "targeted": len(targeted),
         "enrolments": enrolments,
+        "step_visits": step_visits,
         "stored_bytes": stored,
         "total": total,
         "idle": idle,
@@ -151,6 +160,7 @@ def activity(m: dict[str, Any]) -> tuple[costmodel.Activity, costmodel.Fixed]:
         events=stats["webhook"]["invocations"] * per,
         steps=m["steps"] * per,
         enrolments=m["enrolments"] * per,
+        step_visits=m["step_visits"] * per,
         deliveries=m["sent"] * per,
         targeted=m["targeted"] * per,
         read_units=total.read_units * per,
@@ -177,7 +187,7 @@ def activity(m: dict[str, Any]) -> tuple[costmodel.Activity, costmodel.Fixed]:
 
 
 def transitions(size: int, per_member: costmodel.Activity, p: dict[str, float]) -> float:
-    count = (per_member.steps + per_member.enrolments) * size
+    count = per_member.step_visits * size
     return count * p["stepfunctions_standard_transition"]
 
 
@@ -226,6 +236,8 @@ def run() -> dict[str, float]:
         "member_month_events": round(per_member.events, 3),
         "member_month_steps": round(per_member.steps, 3),
         "member_month_enrolments": round(per_member.enrolments, 3),
+        "member_month_step_visits": round(per_member.step_visits, 3),
+        "custom_metrics": float(fixed.custom_metrics),
         "member_month_messages": round(per_member.deliveries, 3),
         "member_month_read_units": round(per_member.read_units, 2),
         "member_month_write_units": round(per_member.write_units, 2),

@@ -28,7 +28,10 @@ class Activity:
     events: float = 0.0
     """Events ingested through the webhook (API Gateway requests)."""
     steps: float = 0.0
-    """Journey steps advanced by the scheduled evaluator."""
+    """Due timers the scheduled evaluator processed (the steps a tick advanced)."""
+    step_visits: float = 0.0
+    """Steps entered by enrolments, wherever they ran (each step's `entered` counter):
+    in a Step Functions design, a state transition each."""
     enrolments: float = 0.0
     deliveries: float = 0.0
     """Messages delivered (sent) by the sender."""
@@ -96,9 +99,10 @@ def fixed_month(f: Fixed, p: dict[str, float]) -> float:
 def step_functions_month(
     members: int, per_member: Activity, fixed: Fixed, p: dict[str, float]
 ) -> float:
-    """The same brand with one Standard execution per enrolment: a transition per step
-    advanced plus the execution's start, in place of the evaluator's timers and ticks;
-    ingest, segment evaluation and sends cost what they cost in Kairos."""
+    """The same brand with one Standard execution per enrolment and a state transition
+    per step it enters (`step_visits`), in place of the evaluator's timers and ticks;
+    ingest, trigger and segment evaluation, the stream-side step work and the sends cost
+    what they cost in Kairos."""
     a = per_member.scaled(members)
     without_timers = kairos_month(members, per_member, Fixed(schedule_invocations=0), p) - (
         a.steps_read_units * p["dynamodb_read_request_unit"]
@@ -106,7 +110,7 @@ def step_functions_month(
         + a.steps_gb_seconds * p["lambda_arm64_gb_second"]
         + a.steps_invocations * p["lambda_request"]
     )
-    transitions = a.steps + a.enrolments
+    transitions = a.step_visits
     metrics = fixed.custom_metrics * p["cloudwatch_custom_metric_month"]
     idle = fixed.idle_sqs_requests * p["sqs_request"]
     return without_timers + transitions * p["stepfunctions_standard_transition"] + metrics + idle

@@ -214,6 +214,12 @@ def measure(size: int) -> dict[str, Any]:
             pk, wcu = max(shared.items(), key=lambda kv: kv[1])
             figures[f"hot_{label}_wcu_per_s"] = wcu / units * rate
             figures[f"hot_{label}_key"] = pk
+        # Each kind of shared key's hottest partition, so a fix to one shows which is next.
+        for prefix in SHARED:
+            of_kind = [w for pk, w in shared.items() if pk.startswith(prefix)]
+            if of_kind and units:
+                kind = prefix.rstrip("#").lower()
+                figures[f"hot_{label}_{kind}_wcu_per_s"] = max(of_kind) / units * rate
         if counter and units:
             pk, wcu = max(counter.items(), key=lambda kv: kv[1])
             figures[f"hot_{label}_any_key_share"] = wcu / units
@@ -275,6 +281,12 @@ def run() -> dict[str, float]:
             key = largest[f"hot_{label}_key"]
             rate = SEND_RATE if label == "sends" else EVENT_RATE
             print(f"hottest shared key at {rate:,} {label}/s: {key} {largest[name]:,.0f} WCU/s")
+            for prefix in SHARED:
+                kind = prefix.rstrip("#").lower()
+                per_kind = largest.get(f"hot_{label}_{kind}_wcu_per_s")
+                if per_kind is not None:
+                    figures[f"hot_{label}_{kind}_wcu_per_s"] = round(per_kind, 1)
+                    print(f"  hottest {prefix} key: {per_kind:,.0f} WCU/s")
             share = largest[f"hot_{label}_any_key_share"]
             figures[f"hot_{label}_any_key_wcu_per_unit"] = round(share, 3)
             any_key = largest[f"hot_{label}_any_key"]

@@ -54,7 +54,11 @@ class KairosStack(Stack):
             ],
             alarms=alarm_sink,
             # Every function that writes timeline entries keeps them this long.
-            environment={"KAIROS_TIMELINE_TTL_DAYS": str(config.timeline_ttl_days)},
+            # Which custom metrics the functions publish (kairos.metric_names).
+            environment={
+                "KAIROS_TIMELINE_TTL_DAYS": str(config.timeline_ttl_days),
+                "KAIROS_METRICS": config.metrics,
+            },
         )
         line_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "LineSecret", config.line_secret_name

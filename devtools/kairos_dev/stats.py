@@ -1,11 +1,12 @@
 """A journey's results for `kairos stats`: the funnel with holdout lift, conversion
 revenue, A/B split arms side by side, a per-day series in the brand's days, and a chart.
 
-Everything is read from the journey's counters (`STATS#<journey>`, docs/data-model.md):
+Everything is read from the journey's counters (`STATS#<journey>#e<n>` shards and the
+legacy `STATS#<journey>`, summed by the engine store; docs/data-model.md):
 the engine adds `converted` and the converting order's total (`revenue`) in the same
 transaction that ends the enrolment, per split arm too (`converted-arm-<n>`,
 `revenue-arm-<n>`), and repeats the journey's own counters per UTC hour so a day series
-is one Query, summed into the brand's local days here.
+is one Query per shard, summed into the brand's local days here.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kairos.observability import logger, metrics, tracer
+from kairos.observability import count, logger, metrics, tracer
 from kairos.store.changes import member_change
 from kairos.wiring.evaluator import EvaluatorServices, services
 
@@ -35,9 +35,9 @@ def handle(
     if event.get("detail-type") == "Scheduled Event":
         now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
         report = evaluator.on_tick(now)
-        metrics.add_metric(name="TimersProcessed", unit="Count", value=report.timers)
+        count("TimersProcessed", report.timers)
         if report.failed:
-            metrics.add_metric(name="TimersFailed", unit="Count", value=report.failed)
+            count("TimersFailed", report.failed)
         return {"timers": report.timers, "failed": report.failed}
 
     def record_handler(record: DynamoDBRecord) -> None:

@@ -25,7 +25,7 @@ from kairos.ingest.service import ConcurrentUpdateError, ingest
 from kairos.members import admin_api
 from kairos.members.service import Brand, InvalidRequest
 from kairos.models.events import CanonicalEvent, MemberRef
-from kairos.observability import logger, metrics, tracer
+from kairos.observability import count, logger, metrics, tracer
 from kairos.wiring.webhook import WebhookServices, services
 
 app = APIGatewayRestResolver()
@@ -64,7 +64,7 @@ def apply(events: list[CanonicalEvent], namespace: str = "") -> dict[str, Any]:
         namespace,
         member_id_key=wired().member_id_key(),
     )
-    metrics.add_metric(name="EventsReceived", unit="Count", value=len(events))
+    count("EventsReceived", len(events))
     duplicates = sum(1 for r in results if r.status == "duplicate")
     # Events naming an erased member's identifiers, without a new consent: dropped.
     erased = sum(1 for r in results if r.status == "erased")
@@ -85,11 +85,11 @@ def line_webhook() -> dict[str, Any]:
     signatures.verify_line(body, app.current_event.headers.get("X-Line-Signature"), secret)
     batch = line.parse_line_webhook(body)
     # LINE redelivers a whole body on any non-2xx: apply what is valid, count the rest.
-    for event_type, count in batch.ignored.items():
-        metrics.add_metric(name="LineEventsNotActedOn", unit="Count", value=count)
-        logger.info("line events not acted on", extra={"line_type": event_type, "count": count})
+    for event_type, ignored in batch.ignored.items():
+        count("LineEventsNotActedOn", ignored)
+        logger.info("line events not acted on", extra={"line_type": event_type, "count": ignored})
     if batch.malformed:
-        metrics.add_metric(name="LineEventsMalformed", unit="Count", value=len(batch.malformed))
+        count("LineEventsMalformed", len(batch.malformed))
         logger.warning(
             "malformed line events",
             extra={"problems": [p.as_json() for p in batch.malformed[:20]]},
@@ -389,7 +389,7 @@ def email_engagement(event: dict[str, Any], wiring: WebhookServices) -> dict[str
     )
     if found is None:
         logger.info("email event not ours", extra={"detail_type": event.get("detail-type")})
-        metrics.add_metric(name="EmailEventsUnmatched", unit="Count", value=1)
+        count("EmailEventsUnmatched", 1)
         return {"applied": 0}
     results = ingest(
         [found],
@@ -399,7 +399,7 @@ def email_engagement(event: dict[str, Any], wiring: WebhookServices) -> dict[str
         namespace="",
         member_id_key=wiring.member_id_key(),
     )
-    metrics.add_metric(name="EmailEventsReceived", unit="Count", value=1)
+    count("EmailEventsReceived", 1)
     return {"applied": sum(1 for r in results if r.status != "duplicate")}
 
 

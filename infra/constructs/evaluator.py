@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -24,7 +25,12 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.function import FunctionDefaults, KairosFunction, wildcard_policy
+from infra.constructs.function import (
+    METRICS_NAMESPACE,
+    FunctionDefaults,
+    KairosFunction,
+    wildcard_policy,
+)
 from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
@@ -154,6 +160,23 @@ class Evaluator(Construct):
             threshold=STREAM_LAG_ALARM.to_milliseconds(),
             description="Kairos evaluator: the stream is more than "
             f"{int(STREAM_LAG_ALARM.to_minutes())} minutes behind the table's changes",
+        )
+
+        # A tick survives a timer that fails (it is retried next tick), so Lambda's
+        # Errors metric never shows it: the evaluator's own count does.
+        defaults.alarms.alarm(
+            self,
+            "timers-failing",
+            metric=cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="TimersFailed",
+                dimensions_map={"service": "evaluator"},
+                period=Duration.minutes(15),
+                statistic="Sum",
+            ),
+            threshold=1,
+            description="Kairos evaluator: due timers are failing (each is retried every "
+            "tick); the evaluator's ERROR log lines say which and why",
         )
 
         # The scheduled event's own `time` is "now"; a persisted cursor catches up

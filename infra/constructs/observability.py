@@ -1,5 +1,8 @@
 """Where a brand sees Kairos at work and hears when it is not: the alarm topic and the
-dashboard (functions, queues, dead letters, the API, and journey-step counters).
+dashboard (functions, queues, dead letters, the API, delivery outcomes). Custom metrics
+are the ones kairos.metric_names lists; graphs of `detailed` ones stay empty unless the
+stack is deployed with `kairos:metrics=detailed`. Journey and step figures are read
+from the counters in DynamoDB (`kairos stats`), not from metrics.
 """
 
 from __future__ import annotations
@@ -17,19 +20,6 @@ from constructs import Construct
 
 from infra.constructs.function import METRICS_NAMESPACE
 from infra.nag import acknowledge
-
-# Journey-step counters (ARCHITECTURE rule 5), emitted in namespace `Kairos` with
-# dimensions `journey` and `step`.
-STEP_COUNTERS = (
-    "Entered",
-    "Sent",
-    "Delivered",
-    "Failed",
-    "Opened",
-    "Clicked",
-    "Converted",
-    "Exited",
-)
 
 PERIOD = Duration.minutes(5)
 
@@ -64,7 +54,6 @@ class Dashboard(Construct):
         queues: Mapping[str, sqs.IQueue],
         dead_letters: Mapping[str, sqs.IQueue],
         stream_function: lambda_.IFunction,
-        step_counters: Sequence[str] = STEP_COUNTERS,
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(
@@ -86,7 +75,7 @@ class Dashboard(Construct):
             ),
             graph("API latency p99", [api.metric_latency(period=PERIOD, statistic="p99")]),
             graph(
-                "Events received",
+                "Events received (metrics: detailed)",
                 [_search('MetricName="EventsReceived"', "Sum", "events")],
             ),
         )
@@ -143,26 +132,16 @@ class Dashboard(Construct):
         self.dashboard.add_widgets(
             graph(
                 "Deliveries by outcome",
-                # The sender's Delivery_<status> counters (sent, failed, capped, ...).
+                # The sender's Delivery_<status> counters: failed and quota_exceeded always,
+                # every status with `kairos:metrics=detailed`.
                 [_search("Delivery", "Sum", "deliveries")],
                 width=12,
             ),
             graph(
-                "Sends returned for retry (throttled)",
+                "Sends returned for retry (metrics: detailed)",
                 [_search('MetricName="Retried"', "Sum", "retried")],
                 width=12,
             ),
-        )
-        # Journeys and steps are the brand's own, unknown at synth: search by dimension.
-        self.dashboard.add_widgets(
-            *(
-                graph(
-                    f"Journey steps: {counter}",
-                    [_search(f'MetricName="{counter}" journey step', "Sum", counter)],
-                    width=6,
-                )
-                for counter in step_counters
-            )
         )
 
 

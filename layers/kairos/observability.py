@@ -4,7 +4,8 @@ The service name comes from POWERTOOLS_SERVICE_NAME, which the stack sets per fu
 (`webhook`, `evaluator`, `sender`), so each function's log lines, traces and metrics
 say which function wrote them; `kairos` is the fallback outside Lambda. Logger output
 is one JSON object per line. Logs carry ids only (member, event, delivery), never
-names, emails, phones or texts.
+names, emails, phones or texts. Metrics go through `count`, which publishes only the
+names `kairos.metric_names` lists for this stack's metrics mode.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import os
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from kairos import metric_names
 
 # A refused request publishes no metrics; Powertools warns on every such invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -28,3 +32,10 @@ def service_name() -> str:
 logger = Logger(service=service_name())
 tracer = Tracer(service=service_name())
 metrics = Metrics(namespace="Kairos", service=service_name())
+
+
+def count(name: str, value: float) -> None:
+    """Add to a count metric if this stack publishes it (kairos.metric_names): health
+    metrics always, the rest only with `kairos:metrics=detailed`."""
+    if metric_names.published(name):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -10,6 +10,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.paths import ROOT
+from kairos import metric_names
 from tests.infra.conftest import FUNCTION_NAMES, function_id, queue_ids, resources
 
 PREFIX = "kairos-acme-test-"
@@ -115,6 +116,25 @@ def test_line_monthly_quota_raises_an_alarm(template: Template) -> None:
     assert props["MetricName"] == "Delivery_quota_exceeded"
     assert props["Dimensions"] == [{"Name": "service", "Value": "sender"}]
     assert props["Threshold"] == 1
+
+
+def test_failing_timers_raise_an_alarm(template: Template) -> None:
+    props = alarm(template, "timers-failing")
+    # A tick survives a failing timer, so only the evaluator's own count shows it.
+    assert props["Namespace"] == "Kairos"
+    assert props["MetricName"] == "TimersFailed"
+    assert props["Dimensions"] == [{"Name": "service", "Value": "evaluator"}]
+    assert props["Threshold"] == 1
+
+
+def test_alarms_on_custom_metrics_read_health_metrics_published_by_default(
+    template: Template,
+) -> None:
+    # An alarm on a `detailed` metric would never fire on a default stack.
+    custom = [p for p in alarms(template).values() if p.get("Namespace") == "Kairos"]
+    assert custom
+    for props in custom:
+        assert props["MetricName"] in metric_names.HEALTH
 
 
 @pytest.mark.parametrize(

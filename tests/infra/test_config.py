@@ -52,6 +52,13 @@ def test_ttl_must_be_positive() -> None:
         config(eventTtlDays="0")
 
 
+def test_metrics_are_health_only_unless_asked_for_detailed() -> None:
+    assert config().metrics == "health"
+    assert config(metrics="detailed").metrics == "detailed"
+    with pytest.raises(ConfigError, match="kairos:metrics"):
+        config(metrics="all")
+
+
 def test_load_project_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="not a directory"):
         load_project(tmp_path / "nope")

@@ -50,6 +50,8 @@ def test_function_has_powertools_settings(template: Template, name: str) -> None
     assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
     assert env["KAIROS_PROJECT_DIR"] == MOUNT_POINT
     assert env["KAIROS_TIMELINE_TTL_DAYS"] == "730"
+    # Only the health metrics by default (kairos.metric_names): each is billed monthly.
+    assert env["KAIROS_METRICS"] == "health"
 
 
 @pytest.mark.parametrize("name", FUNCTION_NAMES)

@@ -74,3 +74,31 @@ def test_a_first_tick_finds_timers_written_before_it(stack: LocalStack) -> None:
     buckets = due.buckets_to_visit(due.cursor(), at("2026-03-01T11:05:00+08:00"))
     # Then the timer's bucket is visited
     assert "2026-03-01T00" in buckets and buckets[-1] == "2026-03-01T03"
+
+
+def test_a_process_lists_an_hour_in_the_directory_once(stack: LocalStack) -> None:
+    # Given one process putting many timers into the same hour, and one into another
+    due = index(stack)
+    base = at("2026-03-15T09:00:00+08:00")
+    writes = []
+    original = due.client.transact_write_items
+
+    def transact(**kwargs: object) -> object:
+        writes.append(kwargs["TransactItems"])
+        return original(**kwargs)
+
+    due.client.transact_write_items = transact
+    for i in range(5):
+        due.put(Timer(f"t{i}", base + timedelta(minutes=i), "step"))
+    due.put(Timer("later", base + timedelta(hours=1), "step"))
+    # Then the month directory is written for the first timer of each hour only
+    directory = [
+        [i for i in items if "Update" in i and i["Update"]["Key"]["pk"]["S"] == "DUEMONTH#2026-03"]
+        for items in writes
+    ]
+    assert [len(d) for d in directory] == [1, 0, 0, 0, 0, 1]
+    # And a fresh process (another Lambda container) still finds both hours
+    other = index(stack)
+    other.set_cursor(hour_bucket(at("2026-03-01T00:00:00+00:00")))
+    buckets = other.buckets_to_visit(other.cursor(), at("2026-04-01T00:00:00+00:00"))
+    assert buckets == ["2026-03-15T01", "2026-03-15T02", "2026-04-01T00"]

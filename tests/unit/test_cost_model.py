@@ -43,14 +43,20 @@ def test_fixed_costs_weigh_less_per_member_as_the_brand_grows() -> None:
 
 
 def test_step_functions_trade_timer_work_for_transitions() -> None:
+    # Given an enrolment that entered five steps, three of them from a due timer
     member = costmodel.Activity(
-        steps=3, enrolments=1, write_units=10, steps_write_units=6, steps_invocations=1
+        steps=3,
+        step_visits=5,
+        enrolments=1,
+        write_units=10,
+        steps_write_units=6,
+        steps_invocations=1,
     )
     fixed = costmodel.Fixed(schedule_invocations=0)
     kairos = costmodel.kairos_month(1, member, fixed, PRICES)
     step_functions = costmodel.step_functions_month(1, member, fixed, PRICES)
-    # The steps' own writes and invocation go; four transitions (three steps, one start) come.
-    assert step_functions == pytest.approx(kairos - 6 * 1e-6 - 2e-7 + 4 * 2.5e-5)
+    # The timers' own writes and invocation go; a transition per step entered comes.
+    assert step_functions == pytest.approx(kairos - 6 * 1e-6 - 2e-7 + 5 * 2.5e-5)
 
 
 def test_pinpoint_charges_targeted_members_and_events() -> None:
@@ -67,3 +73,10 @@ def test_the_price_file_names_a_source_for_every_price() -> None:
     assert data["region"] == "ap-northeast-1"
     assert all(entry["source"].startswith("https://") for entry in data["prices"].values())
     assert set(PRICES) <= set(costmodel.load_prices())
+
+
+def test_the_priced_metric_count_is_the_catalogues() -> None:
+    from bench import cost
+    from kairos import metric_names
+
+    assert len(metric_names.HEALTH) == cost.CUSTOM_METRICS

@@ -28,13 +28,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from kairos.delivery.backoff import MAX_BACKOFF, retry_delay
 from kairos.delivery.model import RetryLater
 from kairos.delivery.recording import log_outcome
 from kairos.models.send_group import SendGroup
-from kairos.observability import logger, metrics
+from kairos.observability import count, logger
 
 if TYPE_CHECKING:
     from kairos.delivery.service import Batch, SendRecord
@@ -63,7 +61,7 @@ def deliver_group(batch: Batch, record: SendRecord, group: SendGroup) -> str:
         raise crashed
     if not retry:
         return _summary(statuses)
-    metrics.add_metric(name="Retried", unit=MetricUnit.Count, value=len(retry))
+    count("Retried", float(len(retry)))
     delay = max(retry_delay(exc, attempt) for exc in retry.values())
     first = next(iter(retry.values()))
     where = {"journey": group.journey, "step": group.step, "reason": first.reason}

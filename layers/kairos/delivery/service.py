@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
@@ -59,7 +58,7 @@ from kairos.delivery.pushing import Answer, Pusher
 from kairos.delivery.recording import Recorder, Results, log_outcome
 from kairos.models.send_group import QueuedSend, SendGroup
 from kairos.models.send_request import SendRequest
-from kairos.observability import logger, metrics
+from kairos.observability import count, logger
 
 _QUEUED: TypeAdapter[SendRequest | SendGroup] = TypeAdapter(QueuedSend)
 
@@ -162,9 +161,7 @@ class Sender:
         finally:
             for name, value in batch.finish().items():
                 if value and "." not in name:
-                    metrics.add_metric(
-                        name=f"Delivery_{name}", unit=MetricUnit.Count, value=float(value)
-                    )
+                    count(f"Delivery_{name}", float(value))
 
     def begin(self, requests: Iterable[SendRequest], now: datetime) -> Batch:
         """Plan the batch (one read of its members) and group its multicasts."""
@@ -225,7 +222,7 @@ class Batch:
                     "delay": delay,
                 },
             )
-            metrics.add_metric(name="Retried", unit=MetricUnit.Count, value=1)
+            count("Retried", 1)
             raise
         log_outcome(outcome)
         return outcome.status

@@ -1,12 +1,13 @@
 """One engine outcome as the parts of one DynamoDB transaction (the engine store's
 write path, kept apart from its reads): the enrolment with its version check, the
 consumed timer's Delete, new due timers and their month directory, segment membership,
-sharded step counters (ADD, with conversion revenue and the per-hour series), timeline
-entries. Key patterns: keys.py and docs/data-model.md."""
+step counters in one shard of the journey's counters (ADD, with conversion
+revenue and the per-hour series), timeline entries. Key patterns: keys.py and
+docs/data-model.md."""
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -18,7 +19,6 @@ from kairos.store.records import Commit, SegmentMember, StepCounter, TimelineEnt
 from kairos.store.timeline import timeline_item
 from kairos.store.timers import DueIndex
 
-COUNTER_SHARDS = 4
 TIMER_REF_KEPT = timedelta(days=7)
 
 
@@ -50,23 +50,28 @@ class CommitItems:
         items.extend(self.due.directory_requests(buckets))
         for membership, inside in change.segments.items():
             items.append(self._segment_member(membership, inside))
-        shard = _shard(change.enrolment.id if change.enrolment else "", COUNTER_SHARDS)
+        # Each outcome picks its shard (the enrolment and the version it writes), so a
+        # journey's counter writes spread evenly even when few enrolments are busy; an
+        # outcome that counts without writing its enrolment picks any shard.
+        enrolment = change.enrolment
+        shard = (
+            keys.stats_shard(f"{enrolment.id}#{enrolment.version}")
+            if enrolment is not None
+            else secrets.randbelow(keys.STATS_SHARDS)
+        )
         grouped: dict[tuple[str, str], dict[str, float]] = {}
         for counter, amount in change.counters.items():
             names_of = grouped.setdefault((counter.journey, counter.step), {})
             names_of[counter.name] = names_of.get(counter.name, 0) + amount
         _add_revenue(grouped, change)
-        keyed = [
-            (journey, keys.engine_counter_sk(step, shard), names)
-            for (journey, step), names in grouped.items()
-        ]
+        keyed = [(journey, keys.step_sk(step), names) for (journey, step), names in grouped.items()]
         if change.enrolment is not None and change.enrolment.updated_at is not None:
             # The journey's own counters again under the hour they happened in, for the
             # per-day series of `kairos stats --from/--to`: one more item per outcome
             # that enters, converts or ends an enrolment.
             hour = change.enrolment.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H")
             keyed.extend(
-                (journey, keys.stats_hour_sk(hour, shard), names)
+                (journey, keys.stats_hour_sk(hour), names)
                 for (journey, step), names in grouped.items()
                 if step == "-"
             )
@@ -77,7 +82,7 @@ class CommitItems:
                     "Update": {
                         "TableName": self.table,
                         "Key": {
-                            "pk": to_attr(keys.stats_pk(journey)),
+                            "pk": to_attr(keys.stats_pk(journey, shard)),
                             "sk": to_attr(sk),
                         },
                         "UpdateExpression": "ADD "
@@ -161,7 +166,3 @@ def _add_revenue(grouped: dict[tuple[str, str], dict[str, float]], change: Commi
     for split_step, arm in enrolment.arms.items():
         per_arm = grouped.setdefault((journey, split_step), {})
         per_arm[f"revenue-arm-{arm}"] = per_arm.get(f"revenue-arm-{arm}", 0) + enrolment.revenue
-
-
-def _shard(key: str, shards: int) -> int:
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards

@@ -9,13 +9,15 @@ Access patterns (see keys.py and docs/sender.md):
                    (1 request per capped-or-counted send; only with a frequency cap)
 - results:         BatchWriteItem DELIVERY#<id>/DELIVERY + the timeline entry
                    MEMBER#<id>/TL#<time>#<delivery id>           (1 request per 12 sends)
-- counters:        UpdateItem ADD on STATS#<journey>/STEP#<step> (1 request per step per batch)
+- counters:        UpdateItem ADD on STATS#<journey>#e<n>/STEP#<step>, a random shard
+                   of the journey's counters       (1 request per step per batch)
 Result writes are plain puts on deterministic keys, so writing them twice (a replayed
 message) leaves the same items.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -129,22 +131,32 @@ class DeliveryStore:
                 continue
             names = {f"#f{i}": name for i, name in enumerate(fields)}
             values = {f":v{i}": to_attr(n) for i, n in enumerate(fields.values())}
+            # Any shard will do (readers sum them all): a random one spreads concurrent
+            # batches of a popular step over the journey's partitions.
+            shard = secrets.randbelow(keys.STATS_SHARDS)
             self.client.update_item(
                 TableName=self.table,
-                Key={"pk": to_attr(keys.stats_pk(journey)), "sk": to_attr(keys.step_sk(step))},
+                Key={
+                    "pk": to_attr(keys.stats_pk(journey, shard)),
+                    "sk": to_attr(keys.step_sk(step)),
+                },
                 UpdateExpression="ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(fields))),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
 
     def counters(self, journey: str, step: str) -> dict[str, int]:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key={"pk": to_attr(keys.stats_pk(journey)), "sk": to_attr(keys.step_sk(step))},
-            ConsistentRead=True,
+        """A step's counters summed over the journey's shards (the engine's `entered`, …
+        included) and the sender's legacy item (one BatchGetItem)."""
+        found = batch_get(
+            self.client, self.table, [(pk, keys.step_sk(step)) for pk in keys.stats_pks(journey)]
         )
-        item = from_item(response.get("Item") or {})
-        return {k: int(v) for k, v in item.items() if k not in ("pk", "sk")}
+        totals: Counter[str] = Counter()
+        for item in found.values():
+            for name, value in from_item(item).items():
+                if name not in ("pk", "sk"):
+                    totals[name] += int(value)
+        return dict(totals)
 
     def _delivery_item(self, outcome: Outcome) -> dict[str, Any]:
         values = outcome.model_dump(mode="json", exclude={"text"})

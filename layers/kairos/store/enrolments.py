@@ -8,8 +8,9 @@ Access patterns (keys.py, docs/data-model.md):
   timers (+ month directory), the consumed timer's Delete, segment membership,
   counters (ADD), timeline entries                                            (1 request)
 - who waits where: Query gsi1 `JOURNEY#<id>` (for `kairos journeys show`)
-- a journey's counters: Query `STATS#<id>` begins_with `STEP#`; its hourly series:
-  Query `STATS#<id>` sk BETWEEN `HOUR#<from>` and `HOUR#<to>` (for `kairos stats`)
+- a journey's counters: Query each `STATS#<id>#e<n>` shard and the legacy `STATS#<id>`
+  begins_with `STEP#`; its hourly series: the same partitions, sk BETWEEN `HOUR#<from>`
+  and `HOUR#<to>` (for `kairos stats`; keys.STATS_SHARDS + 1 requests each)
 - a segment's members: Query `SEGMENT#<id>` (schedule triggers)
 - a published journey version: GetItem `JOURNEY#<id>` / `V#<version>` (cached)
 
@@ -29,7 +30,7 @@ from kairos.engine.enrolment import Enrolment
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
-from kairos.store.commit_items import COUNTER_SHARDS, CommitItems
+from kairos.store.commit_items import CommitItems
 from kairos.store.members import member_from_item
 from kairos.store.records import (
     Commit,
@@ -38,7 +39,7 @@ from kairos.store.records import (
 )
 from kairos.store.timers import DueIndex
 
-__all__ = ["COUNTER_SHARDS", "Commit", "EngineStore"]
+__all__ = ["Commit", "EngineStore"]
 
 
 class EngineStore:
@@ -188,7 +189,7 @@ class EngineStore:
         Counts are whole numbers; `revenue…` counters are money."""
         totals: dict[str, dict[str, float]] = {}
         for values in self._stats(journey_id, "begins_with(sk, :a)", "STEP#"):
-            step = values["sk"].removeprefix("STEP#").split("#")[0]
+            step = keys.step_from_sk(values["sk"])
             _add_numbers(totals.setdefault(step, {}), values)
         return totals
 
@@ -198,25 +199,28 @@ class EngineStore:
         totals: dict[str, dict[str, float]] = {}
         condition = "sk BETWEEN :a AND :b"
         for values in self._stats(journey_id, condition, f"HOUR#{first}", f"HOUR#{last}#~"):
-            hour = values["sk"].split("#")[1]
+            hour = keys.hour_from_sk(values["sk"])
             _add_numbers(totals.setdefault(hour, {}), values)
         return totals
 
     def _stats(self, journey_id: str, sk_condition: str, *bounds: str) -> Iterator[dict[str, Any]]:
-        values = {":pk": to_attr(keys.stats_pk(journey_id))}
-        values.update({f":{name}": to_attr(b) for name, b in zip("ab", bounds, strict=False)})
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": f"pk = :pk AND {sk_condition}",
-            "ExpressionAttributeValues": values,
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            yield from map(from_item, response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        """The counter items of every shard of a journey, and of its legacy partition
+        (counts written before the shards moved into the partition key still count)."""
+        for pk in keys.stats_pks(journey_id):
+            values = {":pk": to_attr(pk)}
+            values.update({f":{name}": to_attr(b) for name, b in zip("ab", bounds, strict=False)})
+            kwargs: dict[str, Any] = {
+                "TableName": self.table,
+                "KeyConditionExpression": f"pk = :pk AND {sk_condition}",
+                "ExpressionAttributeValues": values,
+                "ConsistentRead": True,
+            }
+            while True:
+                response = self.client.query(**kwargs)
+                yield from map(from_item, response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ---- publication ----------------------------------------------------------------
 
@@ -273,6 +277,7 @@ class EngineStore:
             ):
                 return False
             raise
+        self.due.committed(items)
         return True
 
 

@@ -4,7 +4,8 @@ Layout (keys.py): `DUE#<UTC hour>#<shard>` / `<iso due>#<timer id>`. Timers spre
 `shards` partitions per hour so a burst of due timers does not make one hot partition;
 a month directory (`DUEMONTH#<yyyy-mm>`, a string set of hour buckets) lets a scheduler
 that was away for weeks — or the simulator jumping ahead — find the non-empty hours with
-one GetItem per month instead of one Query per hour.
+one GetItem per month instead of one Query per hour. A process adds a bucket to the
+directory once (`listed`), not with every timer in it.
 
 A tick at `now` (the scheduled event's time):
 1. GetItem the cursor: the first hour bucket not yet fully processed.
@@ -49,6 +50,12 @@ class DueIndex:
         self.table = table
         self.client: Any = client or boto3.client("dynamodb")
         self.shards = shards
+        self.listed: set[str] = set()
+        """Hour buckets this process committed to their month's directory. The directory
+        only grows (ADD, never removed), so adding a bucket again changes nothing but
+        costs a write of the whole item (hundreds of buckets: ~10 write units at a
+        month's end) on one partition shared by every timer of the month — the brand's
+        hottest key at 10,000 events/s (docs/performance.md) before this."""
 
     def _shard(self, timer_id: str) -> int:
         return int(hashlib.sha256(timer_id.encode()).hexdigest()[:8], 16) % self.shards
@@ -85,7 +92,8 @@ class DueIndex:
         in these buckets: one per month, as a transaction may touch an item only once."""
         months: dict[str, set[str]] = {}
         for bucket in buckets:
-            months.setdefault(bucket[:7], set()).add(bucket)
+            if bucket not in self.listed:
+                months.setdefault(bucket[:7], set()).add(bucket)
         return [
             {
                 "Update": {
@@ -98,13 +106,17 @@ class DueIndex:
             for month, members in sorted(months.items())
         ]
 
+    def committed(self, items: Iterable[dict[str, Any]]) -> None:
+        """A transaction with these items succeeded: remember the buckets it listed."""
+        for item in items:
+            update = item.get("Update")
+            if update and update["Key"]["pk"]["S"].startswith("DUEMONTH#"):
+                self.listed.update(update["ExpressionAttributeValues"][":b"]["SS"])
+
     def put(self, timer: Timer) -> None:
-        self.client.transact_write_items(
-            TransactItems=[
-                self.put_request(timer),
-                *self.directory_requests([hour_bucket(timer.due_at)]),
-            ]
-        )
+        items = [self.put_request(timer), *self.directory_requests([hour_bucket(timer.due_at)])]
+        self.client.transact_write_items(TransactItems=items)
+        self.committed(items)
 
     def delete(self, due: DueTimer) -> bool:
         """Remove a processed timer; False if another tick already removed it."""
