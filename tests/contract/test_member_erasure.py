@@ -113,7 +113,7 @@ def test_erase_leaves_nothing_personal_and_keeps_counts(side: Side) -> None:
     assert (done.timers, done.deliveries, done.identifiers) == (4, 1, 4)
     assert personal_traces(side, member_id) == []
     left = {item["pk"]["S"].split("#")[0] for item in scan(side)}
-    assert left == {"EVENT", "ERASED", "DELIVERY", "STATS", "DUEMONTH"}
+    assert left == {"EVENT", "ERASED", "DELIVERY", "STATS", "DUEDAY"}
     record = DeliveryStore(side.table, side.client("dynamodb")).delivery("d-1")
     assert record is not None and (record["status"], record["channel"]) == ("sent", "line")
     tombstones = [i for i in scan(side) if i["pk"]["S"].startswith("ERASED#")]

@@ -91,9 +91,9 @@ def test_a_process_lists_an_hour_in_the_directory_once(stack: LocalStack) -> Non
     for i in range(5):
         due.put(Timer(f"t{i}", base + timedelta(minutes=i), "step"))
     due.put(Timer("later", base + timedelta(hours=1), "step"))
-    # Then the month directory is written for the first timer of each hour only
+    # Then the day directory is written for the first timer of each hour only
     directory = [
-        [i for i in items if "Update" in i and i["Update"]["Key"]["pk"]["S"] == "DUEMONTH#2026-03"]
+        [i for i in items if "Update" in i and i["Update"]["Key"]["pk"]["S"] == "DUEDAY#2026-03-15"]
         for items in writes
     ]
     assert [len(d) for d in directory] == [1, 0, 0, 0, 0, 1]
@@ -102,3 +102,22 @@ def test_a_process_lists_an_hour_in_the_directory_once(stack: LocalStack) -> Non
     other.set_cursor(hour_bucket(at("2026-03-01T00:00:00+00:00")))
     buckets = other.buckets_to_visit(other.cursor(), at("2026-04-01T00:00:00+00:00"))
     assert buckets == ["2026-03-15T01", "2026-03-15T02", "2026-04-01T00"]
+
+
+def test_timers_listed_by_an_earlier_version_are_still_found(stack: LocalStack) -> None:
+    # Given a timer an earlier version wrote, listed only in its month directory
+    due = index(stack)
+    old = Timer("from-before", at("2026-03-20T09:00:00+08:00"), "step")
+    stack.client("dynamodb").put_item(TableName=due.table, Item=due.put_request(old)["Put"]["Item"])
+    stack.client("dynamodb").update_item(
+        TableName=due.table,
+        Key={"pk": {"S": "DUEMONTH#2026-03"}, "sk": {"S": "DUEMONTH"}},
+        UpdateExpression="ADD buckets :b",
+        ExpressionAttributeValues={":b": {"SS": ["2026-03-20T01"]}},
+    )
+    due.put(Timer("new", at("2026-04-02T09:00:00+08:00"), "step"))
+    # When the scheduler catches up over the upgrade
+    due.set_cursor("2026-03-01T00")
+    buckets = due.buckets_to_visit(due.cursor(), at("2026-05-01T00:00:00+00:00"))
+    # Then both the old month's listing and the new day's are visited
+    assert buckets == ["2026-03-20T01", "2026-04-02T01", "2026-05-01T00"]

@@ -126,13 +126,14 @@ def test_a_due_step_costs_a_read_a_transaction_and_its_guard_delete(rig: Rig) ->
     rig.tick("2026-03-02T10:01")
     # When the wait ends (same hour bucket as the cursor)
     requests = rig.tick("2026-03-03T10:00")
-    # Then: the cursor; the hours since it, from March's directory (a day is more than
-    # two hours); the due hour's four shards; the step — member and enrolment in one
-    # BatchGetItem, one transaction; the cursor; then the tick's sends go out together
-    # and the guard's Delete follows once the send is queued
+    # Then: the cursor; the hours since it, from the day directories (a day is more
+    # than two hours: both days' and March's legacy one in one BatchGetItem); the due
+    # hour's four shards; the step — member and enrolment in one BatchGetItem, one
+    # transaction; the cursor; then the tick's sends go out together and the guard's
+    # Delete follows once the send is queued
     assert requests == [
         "GetItem",
-        "GetItem",
+        "BatchGetItem",
         *["Query"] * 4,
         "BatchGetItem",
         "TransactWriteItems",

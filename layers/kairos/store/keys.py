@@ -19,7 +19,8 @@ its access paths; keep both in step.
 | enrolment         | MEMBER#<member_id>              | ENROL#<journey_id>#<enrolment_id> | state, step, version; gsi1 JOURNEY#<journey_id> / <step>#<member_id> |
 | due timer         | DUE#<yyyy-mm-ddThh>#<shard>     | <iso due time>#<timer id>   | time-bucketed (UTC hour), write-sharded due index (engine) |
 | timer reference   | MEMBER#<member_id>              | TIMER#<timer id>            | a member's date / segment-recheck timer (id, due time), so an erasure cancels it by key; TTL `expires_at` |
-| due directory     | DUEMONTH#<yyyy-mm>              | DUEMONTH                    | string set of hour buckets that got timers that month (engine) |
+| due directory     | DUEDAY#<yyyy-mm-dd>             | DUEDAY                      | string set of hour buckets that got timers that UTC day (engine) |
+| legacy directory  | DUEMONTH#<yyyy-mm>              | DUEMONTH                    | the same per month, written by earlier versions; read only |
 | scheduler cursor  | CURSOR#scheduler                | CURSOR                      | first hour bucket not yet fully processed (engine) |
 | segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
 | step counters     | STATS#<journey_id>#e<shard>     | STEP#<step_id>              | entered, sent, delivered, ... (atomic ADD; STATS_SHARDS partitions, readers sum) |
@@ -172,9 +173,20 @@ def due_sk(iso_due: str, timer_id: str) -> str:
     return f"{iso_due}#{timer_id}"
 
 
+DUEDAY_SK = "DUEDAY"
+DUEMONTH_SK = "DUEMONTH"
+
+
+def due_day_pk(day: str) -> str:
+    """Directory of the hour buckets that received timers in a UTC day (`YYYY-MM-DD`), so a
+    scheduler catching up over weeks reads one item per day (batched), not one query per
+    hour; at most 24 buckets, so an addition is one write unit."""
+    return f"DUEDAY#{day}"
+
+
 def due_month_pk(month: str) -> str:
-    """Directory of the hour buckets that received timers in a UTC month (`YYYY-MM`), so a
-    scheduler catching up over weeks reads one item per month, not one query per hour."""
+    """The month directory (`YYYY-MM`) earlier versions wrote instead of day directories:
+    still read when catching up, so the timers it lists are found after an upgrade."""
     return f"DUEMONTH#{month}"
 
 

@@ -2,15 +2,18 @@
 
 Layout (keys.py): `DUE#<UTC hour>#<shard>` / `<iso due>#<timer id>`. Timers spread over
 `shards` partitions per hour so a burst of due timers does not make one hot partition;
-a month directory (`DUEMONTH#<yyyy-mm>`, a string set of hour buckets) lets a scheduler
-that was away for weeks — or the simulator jumping ahead — find the non-empty hours with
-one GetItem per month instead of one Query per hour. A process adds a bucket to the
-directory once (`listed`), not with every timer in it.
+a day directory (`DUEDAY#<yyyy-mm-dd>`, a string set of at most 24 hour buckets) lets a
+scheduler that was away for weeks — or the simulator jumping ahead — find the non-empty
+hours with one BatchGetItem per 100 days instead of one Query per hour. A process adds a
+bucket to the directory once (`listed`), not with every timer in it; a day's item stays
+under 1 KB, so an addition is one write unit (the month directories of earlier versions,
+`DUEMONTH#<yyyy-mm>`, grew to ~10 KB and were the brand's hottest key; they are still
+read, so timers they list are found after an upgrade).
 
 A tick at `now` (the scheduled event's time):
 1. GetItem the cursor: the first hour bucket not yet fully processed.
 2. The hours from the cursor to now's hour: enumerated when at most two hours, otherwise
-   read from the month directories.
+   read from the day directories (and the legacy month directories).
 3. Query each (hour, shard) with `sk <= now`: work is O(due timers), never O(members).
 4. The caller processes each timer and deletes it (`delete`); the cursor moves to now's
    hour only when every earlier bucket was emptied, so a failed timer is retried at the
@@ -33,6 +36,7 @@ from botocore.exceptions import ClientError
 
 from kairos.clock import hour_bucket, iso, utc
 from kairos.store import keys
+from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.records import DueTimer, Timer
 
@@ -51,11 +55,9 @@ class DueIndex:
         self.client: Any = client or boto3.client("dynamodb")
         self.shards = shards
         self.listed: set[str] = set()
-        """Hour buckets this process committed to their month's directory. The directory
+        """Hour buckets this process committed to their day's directory. The directory
         only grows (ADD, never removed), so adding a bucket again changes nothing but
-        costs a write of the whole item (hundreds of buckets: ~10 write units at a
-        month's end) on one partition shared by every timer of the month — the brand's
-        hottest key at 10,000 events/s (docs/performance.md) before this."""
+        a write on one partition shared by every timer of the day."""
 
     def _shard(self, timer_id: str) -> int:
         return int(hashlib.sha256(timer_id.encode()).hexdigest()[:8], 16) % self.shards
@@ -88,29 +90,29 @@ class DueIndex:
         return {"Put": {"TableName": self.table, "Item": self._item(timer)}}
 
     def directory_requests(self, buckets: Iterable[str]) -> list[dict[str, Any]]:
-        """The Updates (ADD to each month's set of hour buckets) that go with timer items
-        in these buckets: one per month, as a transaction may touch an item only once."""
-        months: dict[str, set[str]] = {}
+        """The Updates (ADD to each day's set of hour buckets) that go with timer items
+        in these buckets: one per day, as a transaction may touch an item only once."""
+        days: dict[str, set[str]] = {}
         for bucket in buckets:
             if bucket not in self.listed:
-                months.setdefault(bucket[:7], set()).add(bucket)
+                days.setdefault(bucket[:10], set()).add(bucket)
         return [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": {"pk": to_attr(keys.due_month_pk(month)), "sk": to_attr("DUEMONTH")},
+                    "Key": {"pk": to_attr(keys.due_day_pk(day)), "sk": to_attr(keys.DUEDAY_SK)},
                     "UpdateExpression": "ADD buckets :b",
                     "ExpressionAttributeValues": {":b": {"SS": sorted(members)}},
                 }
             }
-            for month, members in sorted(months.items())
+            for day, members in sorted(days.items())
         ]
 
     def committed(self, items: Iterable[dict[str, Any]]) -> None:
         """A transaction with these items succeeded: remember the buckets it listed."""
         for item in items:
             update = item.get("Update")
-            if update and update["Key"]["pk"]["S"].startswith("DUEMONTH#"):
+            if update and update["Key"]["pk"]["S"].startswith("DUEDAY#"):
                 self.listed.update(update["ExpressionAttributeValues"][":b"]["SS"])
 
     def put(self, timer: Timer) -> None:
@@ -179,21 +181,19 @@ class DueIndex:
         hours = int((_bucket_time(current) - first).total_seconds() // 3600)
         if hours <= ENUMERATE_HOURS:
             return [hour_bucket(first + timedelta(hours=h)) for h in range(hours + 1)]
-        months: list[str] = []
+        last = _bucket_time(current)
+        wanted: list[tuple[str, str]] = []
+        day = first.replace(hour=0)
+        while day <= last:
+            wanted.append((keys.due_day_pk(day.strftime("%Y-%m-%d")), keys.DUEDAY_SK))
+            day += timedelta(days=1)
         month = first.replace(day=1, hour=0)
-        while month <= _bucket_time(current):
-            months.append(month.strftime("%Y-%m"))
+        while month <= last:  # earlier versions' month directories
+            wanted.append((keys.due_month_pk(month.strftime("%Y-%m")), keys.DUEMONTH_SK))
             month = (month + timedelta(days=32)).replace(day=1)
         listed: set[str] = set()
-        for m in months:
-            response = self.client.get_item(
-                TableName=self.table,
-                Key={"pk": to_attr(keys.due_month_pk(m)), "sk": to_attr("DUEMONTH")},
-                ConsistentRead=True,
-            )
-            item = response.get("Item")
-            if item:
-                listed.update(item["buckets"]["SS"])
+        for item in batch_get(self.client, self.table, wanted).values():
+            listed.update(item["buckets"]["SS"])
         return [*sorted(b for b in listed if start <= b < current), current]
 
     def due(self, bucket: str, now: datetime, limit: int = 500) -> list[DueTimer]:
