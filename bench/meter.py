@@ -164,8 +164,8 @@ class Meter:
 
 
 def _install(put: Callable[..., Any], delete: Callable[..., Any]) -> None:
-    def metered_put(table: MemoryTable, item: Any) -> Any:
-        old = put(table, item)
+    def metered_put(table: MemoryTable, item: Any, *, fresh: bool = False) -> Any:
+        old = put(table, item, fresh=fresh)
         key = table.key_of(item)
         _note(key[0], _write(old, item), old is None and key[1].startswith("ENROL#"))
         return old

@@ -13,6 +13,7 @@ import pytest
 
 from kairos.config import RuntimeConfig
 from kairos.models.send_request import SendRequest
+from kairos.models.settings import Settings
 from kairos.models.template import Template
 from kairos.store import keys
 from kairos.store.codec import to_item
@@ -23,6 +24,7 @@ from kairos_dev.local.emulator import install_clock
 from kairos_dev.local.fake_line import FakeLine, start_fake_line
 from kairos_dev.local.functions import LambdaContext, load_function
 from kairos_dev.local.pumps import QueuePump
+from kairos_dev.local.sim_line import simulated_line
 from tests.contract.conftest import START, Side
 
 NEWS = Template.model_validate({"id": "news", "line": {"text": "本週新品上架！"}})
@@ -90,3 +92,36 @@ def test_each_member_is_sent_once_and_a_later_send_waits_for_its_time(side: Side
     assert pump.pump_once() == 1
     assert line.recipients() == {f"U-m{i}": 1 for i in range(4)}
     assert (deliveries.delivery(later.delivery_id) or {}).get("status") == "sent"
+
+
+def test_a_simulations_sender_paces_its_sends_in_simulated_seconds(side: Side) -> None:
+    # Given the sender wired as `kairos simulate` wires it on this backend (the fake LINE
+    # in process on memory, over HTTP on the emulator), LINE's rate at 2 per second, and
+    # five members each sent their own push
+    line = simulated_line(side.stack, side, side.clock, in_process=side.name == "memory")
+    if side.name == "emulator":
+        install_clock(side.clock)
+    try:
+        settings = Settings.model_validate({"channels": {"line": {"rate_per_second": 2}}})
+        wired = build(RuntimeConfig.from_env(side.stack.environ()), side, clock=side.clock,
+                      settings=settings, templates={"news": NEWS}, multicast_min=100,
+                      **line.sender)  # fmt: skip
+        sends = [request(member(side, f"m{i}")) for i in range(5)]
+        sqs, url = side.client("sqs"), side.stack.queues["line"]
+        for send in sends:
+            sqs.send_message(QueueUrl=url, MessageBody=send.model_dump_json())
+        handler = load_function("sender")
+        context = LambdaContext(function_name="kairos-sender")
+        pump = QueuePump(sqs, url, lambda event: handler.handle(event, context, wired))
+        # When the sender takes the batch
+        assert pump.pump_once() == 5
+    finally:
+        if side.name == "emulator":
+            install_clock(None)
+        line.stop()
+    # Then all five went out, two per second, in the simulation's seconds from its "now":
+    # the limiter waited for the next window without the virtual clock moving
+    assert line.fake.recipients() == {f"U-m{i}": 1 for i in range(5)}
+    first = int(START.timestamp())
+    assert line.fake.per_second("push") == {first: 2, first + 1: 2, first + 2: 1}
+    assert side.clock() == START

@@ -1,5 +1,7 @@
 """A fake LINE Messaging API on 127.0.0.1 (real HTTP), for tests, `kairos local` and the
-simulator. line-bot-sdk talks to it through `Configuration(host=fake.url)`.
+simulator on the emulator. line-bot-sdk talks to it through `Configuration(host=fake.url)`;
+a simulation on the memory backend calls the same fake in process instead
+(line_inprocess.py: `FakeLine.receive`, no server).
 
 It behaves like LINE where the sender depends on it:
 - `Authorization: Bearer <token>` or 401;
@@ -34,11 +36,10 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-
-from linebot.v3.messaging import FlexMessage
 
 Endpoint = Literal["push", "multicast"]
 PATHS: dict[str, Endpoint] = {
@@ -46,6 +47,11 @@ PATHS: dict[str, Endpoint] = {
     "/v2/bot/message/multicast": "multicast",
 }
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+NOT_FOUND: dict[str, Any] = {"message": "Not found"}
+INVALID_JSON: dict[str, Any] = {
+    "message": "The request body has 1 error(s)",
+    "details": [{"message": "Invalid JSON", "property": ""}],
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ class FakeLine:
     monthly_limit: int | None = None
     latency: float = 0.0
     """Seconds every answer waits (LINE's API answers in tens of milliseconds)."""
+    clock: Callable[[], float] = time.time
+    """The epoch seconds requests are recorded at and rate windows counted in (a
+    simulation's pace: the seconds its sender's rate limiter counts in)."""
     server: ThreadingHTTPServer | None = None
     messages: list[Delivered] = field(default_factory=list)
     requests: list[Accepted] = field(default_factory=list)
@@ -206,34 +215,41 @@ class FakeLine:
     def handle(
         self, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any], float]:
-        """(status, headers, json body, seconds to wait before answering)."""
-        request_id = str(uuid.uuid4())
-        out_headers = {"X-Line-Request-Id": request_id}
+        """An HTTP request: (status, headers, json body, seconds to wait before answering)."""
         endpoint = PATHS.get(path)
         if endpoint is None:
-            return 404, out_headers, {"message": "Not found"}, 0.0
-        if headers.get("Authorization") != f"Bearer {self.token}":
-            return (
-                401,
-                out_headers,
-                {
-                    "message": "Authentication failed. Confirm that the access token"
-                    " in the authorization header is valid."
-                },
-                0.0,
-            )
+            return self._count(404, {"X-Line-Request-Id": str(uuid.uuid4())}, NOT_FOUND, 0.0)
+        if self._unauthorized(headers) is not None:
+            return self.receive(endpoint, headers, None)  # refused before the body is read
         try:
             payload = json.loads(body or b"{}")
         except ValueError:
-            return (
-                400,
-                out_headers,
-                {
-                    "message": "The request body has 1 error(s)",
-                    "details": [{"message": "Invalid JSON", "property": ""}],
-                },
-                0.0,
-            )
+            return self._count(400, {"X-Line-Request-Id": str(uuid.uuid4())}, INVALID_JSON, 0.0)
+        return self.receive(endpoint, headers, payload)
+
+    def receive(
+        self, endpoint: Endpoint, headers: Any, payload: Any
+    ) -> tuple[int, dict[str, str], dict[str, Any], float]:
+        """A push or multicast already parsed from its JSON body, as `handle` answers it
+        (the in-process transport's way in: line_inprocess.py)."""
+        return self._count(*self._receive(endpoint, headers, payload))
+
+    def _count(
+        self, status: int, headers: dict[str, str], answer: dict[str, Any], delay: float
+    ) -> tuple[int, dict[str, str], dict[str, Any], float]:
+        if status != 200:
+            with self._lock:
+                self.refused[status] += 1
+        return status, headers, answer, delay
+
+    def _receive(
+        self, endpoint: Endpoint, headers: Any, payload: Any
+    ) -> tuple[int, dict[str, str], dict[str, Any], float]:
+        request_id = str(uuid.uuid4())
+        out_headers = {"X-Line-Request-Id": request_id}
+        refused = self._unauthorized(headers)
+        if refused is not None:
+            return 401, out_headers, refused, 0.0
         problems = _validate(endpoint, payload)
         if problems:
             return (
@@ -261,7 +277,7 @@ class FakeLine:
             if retry_key is not None and retry_key in self._retry_keys:
                 out_headers["X-Line-Accepted-Request-Id"] = self._retry_keys[retry_key]
                 return 409, out_headers, {"message": "The retry key is already accepted"}, 0.0
-            now = time.time()
+            now = self.clock()
             window = (endpoint, int(now))
             rate = self.rates.get(endpoint)
             if rate is not None and self._windows.get(window, 0) >= rate:
@@ -321,6 +337,10 @@ def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
                     {"message": "Length must be between 1 and 5000", "property": f"{prop}.text"}
                 )
         elif kind == "flex":
+            # Imported here: line-bot-sdk takes over a second to import, and only Flex
+            # messages need its models.
+            from linebot.v3.messaging import FlexMessage
+
             try:
                 FlexMessage.from_dict(message)
             except Exception as exc:
@@ -364,9 +384,6 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         status, headers, answer, delay = self.server.fake.handle(self.path, self.headers, body)
-        if status != 200:
-            with self.server.fake._lock:
-                self.server.fake.refused[status] += 1
         if delay:
             time.sleep(delay)
         data = json.dumps(answer).encode()
@@ -398,17 +415,20 @@ def start_fake_line(
     monthly_limit: int | None = None,
     port: int = 0,
     latency: float = 0.0,
+    clock: Callable[[], float] = time.time,
 ) -> FakeLine:
     """Serve a fake LINE API on 127.0.0.1 (`port=0`: a free one) in a daemon thread.
 
     `rate` limits push requests per second, `multicast_rate` multicast requests (None:
     unlimited); `monthly_limit` is the month's message allowance; `latency` delays every
-    accepted request's answer (after it was counted and sent)."""
+    accepted request's answer (after it was counted and sent); `clock` gives the seconds
+    requests are recorded at and rate windows counted in."""
     fake = FakeLine(
         token=token,
         rates={"push": rate, "multicast": multicast_rate},
         monthly_limit=monthly_limit,
         latency=latency,
+        clock=clock,
     )
     server = _Server(("127.0.0.1", port), _Handler)
     server.fake = fake

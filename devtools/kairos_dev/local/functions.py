@@ -86,6 +86,9 @@ class FunctionHost:
     environ: dict[str, str]
     clock: Clock | None = None
     """The functions' "now" (the simulator's virtual time); None: the wall clock."""
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Keyword arguments a function's `build` gets besides its config and clients, by
+    function (a simulation's sender: its LINE transport and its rate limiter's pace)."""
     _services: dict[str, Any] = field(default_factory=dict)
 
     def services(self, name: str) -> Any:
@@ -93,7 +96,8 @@ class FunctionHost:
             wiring = importlib.import_module(WIRING[name])
             config = RuntimeConfig.from_env(self.environ)
             clocked = {"clock": self.clock} if self.clock and name in CLOCKED else {}
-            self._services[name] = wiring.build(config, self.aws, **clocked)
+            options = self.options.get(name, {})
+            self._services[name] = wiring.build(config, self.aws, **clocked, **options)
         return self._services[name]
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:

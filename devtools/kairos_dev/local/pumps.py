@@ -101,8 +101,10 @@ class StreamPump:
         data = dict(record["dynamodb"])
         if "ApproximateCreationDateTime" in data:
             data["ApproximateCreationDateTime"] = _epoch(data["ApproximateCreationDateTime"])
+        # A fresh id only for a record without one (not made and thrown away for each).
+        event_id = record["eventID"] if "eventID" in record else str(uuid.uuid4())
         return {
-            "eventID": record.get("eventID", str(uuid.uuid4())),
+            "eventID": event_id,
             "eventName": record["eventName"],
             "eventVersion": "1.1",
             "eventSource": "aws:dynamodb",

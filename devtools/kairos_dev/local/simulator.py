@@ -1,14 +1,14 @@
 """`kairos simulate`: the whole pipeline in virtual time.
 
-Real webhook handler (events signed and posted through `/events`), real store on the
-embedded emulator, stream → evaluator, virtual-clock ticks → evaluator, queues → real
-sender → fake LINE / emulator SES and SNS, and the emulator's SES engagement events
-(deliveries, the mailbox simulator's bounces and complaints) → real webhook, as the
-stack's EventBridge rule does. The emulator's clocks run on the virtual
-clock too (SQS delays and visibility, stream record times), so nothing waits for real
-time: the simulator jumps straight to the next moment anything is due — the next input
-event, the next timer in the due index (seen on the table's stream), or the next queued
-message coming back — and a year of a small brand takes seconds.
+Real webhook handler (events signed and posted through `/events`), real store (memory
+backend or embedded emulator), stream → evaluator, virtual-clock ticks → evaluator,
+queues → real sender → fake LINE (in process on the memory backend: sim_line.py) and
+SES and SNS, and SES engagement events (deliveries, the mailbox simulator's bounces and
+complaints) → real webhook, as the stack's EventBridge rule does. The clocks run on the
+virtual clock too (SQS delays and visibility, stream record times), so nothing waits
+for real time: the simulator jumps straight to the next moment anything is due — the
+next input event, the next timer in the due index (seen on the table's stream), or the
+next queued message coming back — and a year of a small brand takes seconds.
 """
 
 from __future__ import annotations
@@ -189,12 +189,14 @@ class Simulation:
         return sim
 
     def _start_fakes(self) -> None:
-        from kairos_dev.local.fake_line import start_fake_line
         from kairos_dev.local.fake_ses import SesEvents
         from kairos_dev.local.outbox import verify_sender
+        from kairos_dev.local.sim_line import simulated_line
 
-        self._fake_line = start_fake_line(token=self.stack.secrets.line_channel_token)
-        self.stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = self._fake_line.url
+        in_process = isinstance(self.backend, MemoryBackend)
+        line = simulated_line(self.stack, self.host.aws, self.clock, in_process=in_process)
+        self._fake_line = line.fake
+        self.host.options["sender"] = line.sender
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos.local/t/")
         settings = load_settings(self.project_dir)
         verify_sender(self.stack.client("sesv2"), settings.channels.email.from_)

@@ -260,7 +260,7 @@ class MemoryDynamoDBClient:
         self._count("UpdateItem")
         table = self.backend.table(kwargs["TableName"], "UpdateItem")
         old, new = self._updated("UpdateItem", table, kwargs)
-        table.put(new)
+        table.put(new, fresh=True)  # the update's own new item
         response = self._capacity(kwargs, table.name, lambda: _write_units(old, new), writes=True)
         returned = kwargs.get("ReturnValues", "NONE")
         if returned == "ALL_NEW":
@@ -396,7 +396,7 @@ class MemoryDynamoDBClient:
             )
         for operation, table, key, _, new in plans:
             if operation in ("Put", "Update") and new is not None:
-                table.put(new)
+                table.put(new, fresh=operation == "Update")  # an update's item is its own
             elif operation == "Delete":
                 table.delete(key)
         if not plans:

@@ -24,17 +24,20 @@ Item = dict[str, Attr]
 Key = tuple[str, str]
 
 
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL", "B"})
+
+
 def clone_attr(attr: Attr) -> Attr:
     """A copy of one attribute value (several times faster than copy.deepcopy: values
     are only maps, lists, sets and scalars)."""
     ((kind, value),) = attr.items()
+    if kind in _SCALARS:  # most values: tested first
+        return {kind: value}
     if kind == "M":
         return {"M": {k: clone_attr(v) for k, v in value.items()}}
     if kind == "L":
         return {"L": [clone_attr(v) for v in value]}
-    if kind in ("SS", "NS", "BS"):
-        return {kind: list(value)}
-    return {kind: value}
+    return {kind: list(value)}
 
 
 def clone_item(item: Item) -> Item:
@@ -173,12 +176,14 @@ class MemoryTable:
 
     # ---- writes -----------------------------------------------------------------------
 
-    def put(self, item: Item) -> Item | None:
+    def put(self, item: Item, *, fresh: bool = False) -> Item | None:
+        """Store `item` (a copy of it, unless `fresh`: made by the backend itself for
+        this write, as an update's result, and shared with no caller)."""
         key = self.key_of(item)
         old = self.get(key)
         # Stored items are never changed in place (an update stores a new item), so the
         # stream's images can share them.
-        stored = clone_item(item)
+        stored = item if fresh else clone_item(item)
         self.partitions.setdefault(key[0], Partition()).put(key[1], stored)
         self._reindex(key, old, stored)
         self._track_expiry(key, stored)

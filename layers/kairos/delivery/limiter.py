@@ -13,8 +13,10 @@ When the window is spent the limiter waits for the next one (bounded by `max_wai
 because giving the message back to SQS costs a receive and a second of latency; after
 that it raises `Throttled` and the message returns to the queue with backoff.
 
-Rates are real-world: the limiter reads the wall clock (injected, so tests can drive
-it), never the simulator's virtual clock.
+Rates are real-world: in Lambda the windows are wall-clock seconds and a wait is
+`time.sleep`. Both come from a `Pace` (wiring: `build(pace=…)`), so tests drive them and
+a simulation counts its windows in seconds of its own that a wait advances instead of
+sleeping: a simulated year never waits in real time, and its sends are paced the same.
 """
 
 from __future__ import annotations
@@ -48,6 +50,18 @@ def endpoint_rate(channels: Channels, endpoint: str) -> float:
     }[endpoint]
 
 
+@dataclass(frozen=True)
+class Pace:
+    """The seconds the limiter counts its windows in, and how it waits for the next one."""
+
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+WALL_PACE = Pace()
+"""Production's: epoch seconds of the wall clock, and a real sleep."""
+
+
 @dataclass
 class _Pool:
     second: int = -1
@@ -67,6 +81,10 @@ class RateLimiter:
     draws: int = 0
     """Counter requests made (for benchmarks)."""
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @classmethod
+    def paced(cls, store: RateCounters, pace: Pace) -> RateLimiter:
+        return cls(store, clock=pace.clock, sleep=pace.sleep)
 
     def grant(self, endpoint: str, rate: float, want: int) -> int:
         """Take as many sends of `endpoint` as this second allows, at least one and at

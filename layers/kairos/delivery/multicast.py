@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from kairos.delivery import recording
 from kairos.delivery.channels.base import LineSender
-from kairos.delivery.channels.line import retry_key
+from kairos.delivery.channels.line_answers import retry_key
 from kairos.delivery.limiter import RateLimiter, endpoint_rate
 from kairos.delivery.model import MonthlyLimit, Outcome, Rejected, RetryLater
 from kairos.delivery.planning import Plan, Planner

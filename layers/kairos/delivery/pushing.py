@@ -47,10 +47,16 @@ class Pusher:
     dispatcher: Dispatcher
     claims: DeliveryClaims
     concurrency: int = SEND_CONCURRENCY
-    """Sends in flight at once per invocation (bounded by the limiter's grant too)."""
+    """Sends in flight at once per invocation (bounded by the limiter's grant too); 1:
+    one after another on the caller's thread (a transport that never waits on a
+    network, as a simulation's, gains nothing from threads)."""
 
     def __post_init__(self) -> None:
-        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="kairos-send")
+        self._pool = (
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix="kairos-send")
+            if self.concurrency > 1
+            else None
+        )
 
     def run(
         self,
@@ -121,8 +127,8 @@ class Pusher:
             except Exception as exc:  # RetryLater, or a fault the record reports
                 return exc
 
-        if len(chunk) == 1:
-            return [attempt(chunk[0])]
+        if len(chunk) == 1 or self._pool is None:
+            return [attempt(plan) for plan in chunk]
         return list(self._pool.map(attempt, chunk))
 
     def _failed(self, plan: Plan, error: Exception, answers: dict[str, Answer]) -> None:

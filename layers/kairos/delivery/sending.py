@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from kairos.delivery import recording
 from kairos.delivery.channels.base import Channels, Envelope, SendResult
-from kairos.delivery.channels.line import retry_key
+from kairos.delivery.channels.line_answers import retry_key
 from kairos.delivery.limiter import RateLimiter, endpoint_of, endpoint_rate
 from kairos.delivery.model import ChannelName, MonthlyLimit, Outcome, Rejected, RenderError
 from kairos.delivery.planning import Plan, Planner

@@ -22,7 +22,6 @@ from typing import Any
 from jinja2 import ChainableUndefined
 from jinja2 import Template as JinjaTemplate
 from jinja2.sandbox import SandboxedEnvironment
-from linebot.v3.messaging import FlexMessage
 
 from kairos.delivery.model import ChannelName, RenderError
 from kairos.delivery.sms import SmsSize, measure
@@ -130,6 +129,10 @@ class Renderer:
         alt = body.alt_text or DEFAULT_ALT_TEXT
         alt = self._render(alt, "line.alt_text", ctx, variables).strip() or DEFAULT_ALT_TEXT
         message = {"type": "flex", "altText": alt, "contents": contents}
+        # Imported here: line-bot-sdk takes over a second to import, and only a Flex
+        # message needs its models.
+        from linebot.v3.messaging import FlexMessage
+
         try:
             # line-bot-sdk's models are LINE's published schema: what they refuse, LINE would.
             FlexMessage.from_dict(message)

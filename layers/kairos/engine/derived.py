@@ -73,10 +73,19 @@ def _lifecycle_rules(frozen: str) -> tuple[tuple[str, Condition], ...]:
     )
 
 
+_last_rules: list[tuple[list[LifecycleStage], tuple[tuple[str, Condition], ...]]] = []
+"""The last stages compiled, as a copy, and their rules: every member context asks."""
+
+
 def lifecycle_rules(settings: Settings) -> tuple[tuple[str, Condition], ...]:
     """Compiled `lifecycle` rules (cached: settings change only with a deployment)."""
-    frozen = json.dumps([s.model_dump(mode="json") for s in settings.lifecycle], sort_keys=True)
-    return _lifecycle_rules(frozen)
+    stages = settings.lifecycle
+    if _last_rules and _last_rules[0][0] == stages:  # equal stages: no JSON to build
+        return _last_rules[0][1]
+    frozen = json.dumps([s.model_dump(mode="json") for s in stages], sort_keys=True)
+    rules = _lifecycle_rules(frozen)
+    _last_rules[:] = [([s.model_copy(deep=True) for s in stages], rules)]
+    return rules
 
 
 def _as_dict(value: BaseModel | Mapping[str, Any] | None) -> dict[str, Any] | None:

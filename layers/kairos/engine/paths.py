@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final
 
 from kairos.models.member import WEEKDAYS, Stats
@@ -84,13 +85,16 @@ class Segment:
     """`name[]`: read every element of the list."""
 
 
-def parse(path: str) -> list[Segment]:
+@lru_cache(maxsize=4096)
+def parse(path: str) -> tuple[Segment, ...]:
+    """A path's segments. Cached: a project's paths are few and every condition reads
+    its own on every evaluation."""
     out: list[Segment] = []
     for raw in path.split("."):
         crosses = raw.endswith("[]")
         name = raw[:-2] if crosses else raw
         out.append(Segment(name, crosses))
-    return out
+    return tuple(out)
 
 
 def check_path(path: Any, scope: Scope) -> str | None:
@@ -123,7 +127,7 @@ def check_path(path: Any, scope: Scope) -> str | None:
     return _check_steps(path, rest, scope)
 
 
-def _check_stats(path: str, rest: list[Segment]) -> str | None:
+def _check_stats(path: str, rest: tuple[Segment, ...]) -> str | None:
     if not rest:
         return f"{path!r}: name a statistic, e.g. stats.order_count"
     name = rest[0].name
@@ -145,7 +149,7 @@ def _check_stats(path: str, rest: list[Segment]) -> str | None:
     return None
 
 
-def _check_event(path: str, rest: list[Segment]) -> str | None:
+def _check_event(path: str, rest: tuple[Segment, ...]) -> str | None:
     if not rest:
         return None  # the whole event, e.g. {field: trigger, exists: true}
     name = rest[0].name
@@ -158,7 +162,7 @@ def _check_event(path: str, rest: list[Segment]) -> str | None:
     return None
 
 
-def _check_steps(path: str, rest: list[Segment], scope: Scope) -> str | None:
+def _check_steps(path: str, rest: tuple[Segment, ...], scope: Scope) -> str | None:
     if len(rest) != 2 or rest[1].name not in ENGAGEMENT:
         return f"{path!r}: use steps.<send step id>.{{{','.join(ENGAGEMENT)}}}"
     step = rest[0].name

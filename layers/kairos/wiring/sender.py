@@ -6,12 +6,15 @@
   emulator's, or the memory backend's in a simulation) — the DynamoDB stores, the
   idempotency table, SQS for returned messages, LINE (token from Secrets Manager), SES v2
   and SNS, the brand's project (settings and templates) — with what a caller wants
-  instead: settings and templates, a virtual clock, its own persistence layer.
+  instead: settings and templates, a virtual clock, its own persistence layer, another
+  LINE transport (a simulation's in-process fake LINE), the rate limiter's pace.
 - `assemble(…)`: the composition itself from stores, channels and a persistence layer
   given explicitly (unit tests pass in-memory fakes of the ports).
 
 The clock is the sender's "now" (see service.py): the wall clock in Lambda, the
-simulator's virtual clock through `build(clock=…)`.
+simulator's virtual clock through `build(clock=…)`. The pace is the seconds the rate
+limiter counts and waits in (limiter.py): the wall clock and a real sleep in Lambda, a
+simulation's own seconds through `build(pace=…)`.
 """
 
 from __future__ import annotations
@@ -28,12 +31,11 @@ from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import Clock
 from kairos.config import RuntimeConfig
 from kairos.delivery.channels.aws import provider_clients
-from kairos.delivery.channels.base import Channels
+from kairos.delivery.channels.base import Channels, LineSender
 from kairos.delivery.channels.email import EmailChannel
-from kairos.delivery.channels.line import LineChannel
 from kairos.delivery.channels.sms import SmsChannel
 from kairos.delivery.idempotency import PersistenceClaims, idempotency_config
-from kairos.delivery.limiter import RateLimiter
+from kairos.delivery.limiter import WALL_PACE, Pace, RateLimiter
 from kairos.delivery.multicast import Multicaster
 from kairos.delivery.planning import Planner
 from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery
@@ -128,6 +130,8 @@ def build(
     settings: Settings | None = None,
     templates: Mapping[str, Template] | None = None,
     persistence: BasePersistenceLayer | None = None,
+    line: LineSender | None = None,
+    pace: Pace = WALL_PACE,
     multicast_min: int = 2,
     concurrency: int = 16,
 ) -> SenderServices:
@@ -135,20 +139,18 @@ def build(
     Lambda and on the emulator, the memory backend's in a simulation). Settings and
     templates come from the brand's project (`KAIROS_PROJECT_DIR`) unless given; the
     idempotency records use the Powertools DynamoDB layer on `aws`'s DynamoDB client
-    unless another `persistence` is given."""
+    unless another `persistence` is given; LINE is the Messaging API at
+    `config.line_api_endpoint` (line-bot-sdk, token from Secrets Manager) unless another
+    `line` transport is given; the rate limiter counts and waits in `pace`'s seconds."""
     if settings is None and templates is None:
         settings, templates = _project(config)
     settings = settings or Settings()
     dynamodb = aws.client("dynamodb")
     secrets = SecretStore(aws)
     providers = provider_clients(aws)
+    limits = LimitStore(config.table, dynamodb)
     channels = Channels(
-        line=LineChannel(
-            config.line_api_endpoint,
-            token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
-            # One kept-alive connection per send in flight: none opened per message.
-            pool_size=concurrency,
-        ),
+        line=line or _line_api(config, secrets, concurrency),
         email=EmailChannel(
             providers.client("sesv2"),
             sender=settings.channels.email.from_,
@@ -163,7 +165,7 @@ def build(
         deliveries=DeliveryStore(
             config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days
         ),
-        limits=LimitStore(config.table, dynamodb),
+        limits=limits,
         redelivery=QueueRedelivery(aws),
         persistence=persistence
         or BatchedDynamoDBPersistenceLayer(
@@ -174,8 +176,22 @@ def build(
             secrets.tracking_key(config.tracking_secret_name), config.tracking_base_url
         ),
         clock=clock,
+        limiter=lambda: RateLimiter.paced(limits, pace),
         multicast_min=multicast_min,
         concurrency=concurrency,
+    )
+
+
+def _line_api(config: RuntimeConfig, secrets: SecretStore, concurrency: int) -> LineSender:
+    # Imported here: line-bot-sdk takes over a second to import, which a sender given
+    # another LINE transport (a simulation's) need not spend.
+    from kairos.delivery.channels.line import LineChannel
+
+    return LineChannel(
+        config.line_api_endpoint,
+        token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
+        # One kept-alive connection per send in flight: none opened per message.
+        pool_size=concurrency,
     )
 
 

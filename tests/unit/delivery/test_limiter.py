@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
 
-from kairos.delivery.limiter import RateLimiter
+from kairos.delivery.limiter import WALL_PACE, Pace, RateLimiter
 from kairos.delivery.model import Throttled
 from tests.unit.delivery.fakes import FakeClock, MemoryCounters
 
@@ -56,3 +57,20 @@ def test_a_fractional_rate_still_allows_one_per_second() -> None:
     limiter.acquire("sms", 0.5)
     limiter.acquire("sms", 0.5)
     assert clock.slept > 0
+
+
+def test_a_paced_limiter_counts_and_waits_in_its_paces_seconds() -> None:
+    # Given a pace of its own (a simulation's seconds) and this second spent elsewhere
+    clock, store = FakeClock(), MemoryCounters()
+    store.counts[("email", int(clock()))] = 14
+    limiter = RateLimiter.paced(store, Pace(clock=clock, sleep=clock.sleep))
+    # When it takes a send, it waits through the pace for the next window and draws there
+    limiter.acquire("email", 14)
+    assert 0.7 <= clock.slept <= 0.8
+    assert store.counts[("email", int(clock()))] == 1
+
+
+def test_production_paces_on_the_wall_clock_with_a_real_sleep() -> None:
+    assert (WALL_PACE.clock, WALL_PACE.sleep) == (time.time, time.sleep)
+    limiter = RateLimiter.paced(MemoryCounters(), WALL_PACE)
+    assert (limiter.clock, limiter.sleep) == (time.time, time.sleep)

@@ -7,7 +7,8 @@ import json
 import pytest
 from linebot.v3.messaging.exceptions import ApiException
 
-from kairos.delivery.channels.line import classify, retry_key
+from kairos.delivery.channels.line import classify
+from kairos.delivery.channels.line_answers import retry_key
 from kairos.delivery.model import MonthlyLimit, Rejected, Throttled, Transient
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kairos.engine.derived import member_context, rfm_scores
+from kairos.engine.derived import lifecycle_rules, member_context, rfm_scores
 from kairos.models.member import Member, Stats
 from kairos.models.settings import LifecycleStage, Rfm, Settings
 
@@ -82,3 +82,17 @@ def test_default_lifecycle_prospect_and_lead() -> None:
     lead = Member(member_id="m", profile={"line_following": True}, tags=["inquired"])
     assert member_context(follower, Settings(), now)["stats"]["lifecycle"] == "prospect"
     assert member_context(lead, Settings(), now)["stats"]["lifecycle"] == "lead"
+
+
+def test_the_lifecycle_rules_follow_the_settings_stages() -> None:
+    settings = Settings()
+    first = lifecycle_rules(settings)
+    assert lifecycle_rules(settings) is first  # compiled once
+    # A stage changed in place, or the stages replaced, compile anew
+    settings.lifecycle[0].when["gte"] = 9
+    member = Member(member_id="m1", stats=Stats(referrals=3))
+    now = t("2026-03-01T00:00:00+08:00")
+    assert member_context(member, settings, now)["stats"]["lifecycle"] != "golden"
+    settings.lifecycle = [LifecycleStage(stage="vip", when={"field": "stats.referrals", "gte": 3})]
+    assert [stage for stage, _ in lifecycle_rules(settings)] == ["vip"]
+    assert member_context(member, settings, now)["stats"]["lifecycle"] == "vip"

@@ -7,15 +7,14 @@ earlier request as the one that delivered. The SDK's own retries are off: a retr
 the sender's decision (backoff through the queue).
 
 `Configuration(host=…)` points the SDK at `KAIROS_LINE_API_ENDPOINT`: LINE in
-production, the fake LINE server locally and in tests.
+production, the fake LINE server locally and in tests. What LINE's answers mean is
+line_answers.py's, shared with every other LINE transport.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from linebot.v3.messaging import (
@@ -28,16 +27,9 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 from kairos.delivery.channels.base import SendResult
-from kairos.delivery.model import DeliveryError, MonthlyLimit, Rejected, Throttled, Transient
+from kairos.delivery.channels.line_answers import decision
+from kairos.delivery.model import DeliveryError, Transient
 from kairos.delivery.templates import LineContent
-
-MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
-_RETRY_KEY_NAMESPACE = uuid.UUID("5b0e8a7c-4f7e-4d8e-9c11-6b1f6a0f6a01")
-
-
-def retry_key(delivery_ids: Iterable[str]) -> str:
-    """A UUID that only depends on which deliveries a request carries."""
-    return str(uuid.uuid5(_RETRY_KEY_NAMESPACE, "|".join(sorted(delivery_ids))))
 
 
 class LineChannel:
@@ -117,22 +109,5 @@ def _accepted_earlier(exc: ApiException) -> SendResult:
 
 
 def classify(exc: ApiException) -> DeliveryError:
-    status = int(exc.status or 0)
-    message = ""
-    try:
-        body = json.loads(exc.body or "{}")
-        message = str(body.get("message", ""))
-        details = body.get("details") or []
-        if details:
-            message += " " + "; ".join(
-                f"{d.get('property', '')}: {d.get('message', '')}" for d in details[:3]
-            )
-    except (ValueError, AttributeError, TypeError):
-        pass
-    if status == 429:
-        if message.strip().startswith(MONTHLY_LIMIT_MESSAGE):
-            return MonthlyLimit("LINE monthly limit reached")
-        return Throttled("LINE 429", delay=1.0)
-    if status >= 500:
-        return Transient(f"LINE {status}", delay=2.0)
-    return Rejected(f"LINE {status}: {message.strip()[:200]}")
+    """The SDK's error as the sender's decision (line_answers.decision)."""
+    return decision(int(exc.status or 0), exc.body)
