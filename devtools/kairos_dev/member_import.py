@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kairos.members.export import unsafe_cell
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
 
 REJECT_COLUMNS = ("_line", "_column", "_reason")
@@ -59,6 +60,8 @@ class ImportBatch:
 
 
 def _row_events(row: dict[str, str], name: str, number: int, at: datetime) -> list[CanonicalEvent]:
+    # An export protected cells a spreadsheet would run as formulas: take that off.
+    row = {k: unsafe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
     member = {k: row[k].strip() for k in IDENTIFIER_KINDS if (row.get(k) or "").strip()}
     data: dict[str, Any] = {}
     consent: dict[str, bool] = {}

@@ -8,6 +8,11 @@ are fixed (`API_COLUMNS`) so the pages of one export have the same header and
 concatenate. A response stays under Lambda's 6 MB response limit (API Gateway's is
 10 MB): rows are added until `limit` members or `MAX_RESPONSE_BYTES`, measured as the
 JSON-escaped text Lambda returns, then the answer carries the cursor of the rest.
+
+Cells are written safe to open in a spreadsheet: a value a spreadsheet would run as a
+formula (starting `=`, `@`, a tab or carriage return, or `+`/`-` when it is not a
+number such as a phone) gets a leading `'` (OWASP's CSV injection advice); `kairos
+members import` takes that `'` off again, so an export re-imports unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -35,17 +41,36 @@ CHUNK = 100
 """Index entries read at a time: one BatchGetItem of their profiles."""
 
 
+_FORMULA_START = ("=", "@", "\t", "\r", "+", "-")
+_NUMBER = re.compile(r"[+-]?[\d .()/-]*\d[\d .()/-]*")
+"""A phone (`+886 912-345-678`), an amount (`-120`), a date: data, not a formula."""
+
+
+def safe_cell(value: str) -> str:
+    """`value` as a spreadsheet shows it rather than runs it."""
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """The value `safe_cell` protected (import reads exports back)."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def member_row(member: Member) -> dict[str, str]:
     """A member's CSV row (every attribute it has; columns choose what is written)."""
     row: dict[str, str] = {"member_id": member.member_id}
-    row.update(member.identifiers)
+    row.update({k: safe_cell(v) for k, v in member.identifiers.items()})
     for key, value in member.profile.items():
         if key in IDENTIFIER_COLUMNS or isinstance(value, dict | list):
             continue
-        row[key] = str(value)
+        row[key] = safe_cell(str(value))
     for channel, agreed in (member.profile.get("consent") or {}).items():
         row[f"consent_{channel}"] = "true" if agreed else "false"
-    row["tags"] = ";".join(member.tags)
+    row["tags"] = safe_cell(";".join(member.tags))
     row["order_count"] = str(member.stats.order_count)
     row["total_spent"] = str(member.stats.total_spent)
     return row
