@@ -71,12 +71,25 @@ class AdminClient:
         self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None
     ) -> tuple[int, dict[str, Any]]:
         """One signed request; (status, JSON answer) for 2xx and 404, else raises."""
+        status, raw, _ = self._send(method, path, query, body, accept="application/json")
+        return status, _json(raw)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        accept: str,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """One signed request; (status, body, headers) for 2xx and 404, else raises."""
         from botocore.awsrequest import AWSRequest
 
         given = {k: str(v) for k, v in (query or {}).items() if v is not None}
         url = f"{self.url}{path}" + (f"?{urlencode(given, quote_via=quote)}" if given else "")
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}
         if data is not None:
             headers["Content-Type"] = "application/json"
         signed = AWSRequest(method=method, url=url, data=data, headers=headers)
@@ -86,17 +99,18 @@ class AdminClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, _json(response.read())
+                return response.status, response.read(), dict(response.headers.items())
         except urllib.error.HTTPError as exc:
-            status, answer = exc.code, _json(exc.read())
+            status, raw = exc.code, exc.read()
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise AdminApiError(
                 f"cannot reach {self.url} ({reason}): check --api (the stack's "
                 f"{OUTPUT_API_URL} output) and the network"
             ) from exc
+        answer = _json(raw)
         if status == 404:
-            return status, answer
+            return status, raw, {}
         if status == 400:
             raise InvalidRequest(str(answer.get("error") or "bad request"))
         if status == 403:
@@ -107,6 +121,23 @@ class AdminClient:
             )
         detail = answer.get("error") or answer.get("message") or ""
         raise AdminApiError(f"{method} {url} answered {status}{': ' if detail else ''}{detail}")
+
+    def export_rows(self, index: str, name: str, page: int = 5000) -> Iterator[dict[str, str]]:
+        """`GET /admin/members/export`: the CSV rows of a tag's or segment's members, a
+        page (up to `page` members, ~5 MB) a request — not one request per member."""
+        import csv
+        import io
+
+        cursor: str | None = None
+        while True:
+            _, raw, headers = self._send(
+                "GET", "/admin/members/export", {index: name, "limit": page, "cursor": cursor},
+                accept="text/csv",
+            )  # fmt: skip
+            yield from csv.DictReader(io.StringIO(raw.decode("utf-8")))
+            cursor = {k.lower(): v for k, v in headers.items()}.get("x-next-cursor") or None
+            if cursor is None:
+                return
 
     # ---- reads, as MemberRepository's --------------------------------------------
 

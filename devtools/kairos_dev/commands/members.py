@@ -244,26 +244,35 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     import csv
+    from collections.abc import Iterable
 
-    from kairos.members.export import attribute_columns, member_row
+    from kairos.members.export import API_COLUMNS, attribute_columns, member_row
+    from kairos_dev.admin_client import AdminClient
     from kairos_dev.progress import progress_bar
 
     repo = member_desk(args)
-    rows = []
+    columns: list[str] | None = None
+    found: Iterable[dict[str, str]]
+    if isinstance(repo, AdminClient) and (args.segment or args.tag):
+        # The deployed API writes the rows itself, thousands a request, not one a member.
+        index, name = ("segment", args.segment) if args.segment else ("tag", args.tag)
+        found, columns = repo.export_rows(index, name), list(API_COLUMNS)
+    elif args.segment:
+        found = map(member_row, repo.segment_members(args.segment))
+    elif args.tag:
+        found = map(member_row, repo.tagged_members(args.tag))
+    else:
+        found = map(member_row, repo.scan_members())
+    rows: list[dict[str, str]] = []
     with progress_bar(counted=False) as bar:
         task = bar.add_task("reading members", total=None)
-        if args.segment:
-            found = repo.segment_members(args.segment)
-        elif args.tag:
-            found = repo.tagged_members(args.tag)
-        else:
-            found = repo.scan_members()
-        for member in found:
-            rows.append(member_row(member))
+        for row in found:
+            rows.append(row)
             bar.advance(task)
     handle = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
-        writer = csv.DictWriter(handle, fieldnames=attribute_columns(rows), extrasaction="ignore")
+        fields = columns or attribute_columns(rows)
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(sorted(rows, key=lambda r: r["member_id"]))
     finally:
