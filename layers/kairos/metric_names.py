@@ -66,6 +66,11 @@ STEP_COUNTERS: dict[str, str] = {
 accepted is `sent`, and `steps.<id>.delivered` reads "sent and not bounced"."""
 
 
+STEP_COUNTERS_LOG = "step counters"
+"""The message of the log lines carrying them (kairos.step_counters), always written:
+the dashboard's "Journey steps" Logs Insights widget filters on it."""
+
+
 def detailed() -> bool:
     """Whether this function publishes the `DETAILED` metrics too."""
     return os.environ.get(MODE_ENV, "") == DETAILED_MODE

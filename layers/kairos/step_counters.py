@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kairos.metric_names import STEP_COUNTERS_LOG
 from kairos.observability import count_step, logger
-
-MESSAGE = "step counters"
-"""What the dashboard's Logs Insights query filters on: keep the two in step."""
 
 StepIncrements = Mapping[tuple[str, str], Mapping[str, float]]
 """(journey, step) → counter name → amount added (`-` is the journey's own step)."""
@@ -31,5 +29,5 @@ def report(increments: StepIncrements) -> None:
         added = {name: amount for name, amount in sorted(counts.items()) if amount}
         if not added:
             continue
-        logger.info(MESSAGE, extra={**added, "journey": journey, "step": step})
+        logger.info(STEP_COUNTERS_LOG, extra={**added, "journey": journey, "step": step})
         count_step(journey, step, added)
