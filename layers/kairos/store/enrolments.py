@@ -134,8 +134,8 @@ class EngineStore:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#k": f"{kind}_at"},
                 ExpressionAttributeValues={":at": to_attr(at)},
-                # The attribute's old value comes back only if it was already set.
-                ReturnValues="UPDATED_OLD",
+                # The record as it was: an open or click already on it is not a first.
+                ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
