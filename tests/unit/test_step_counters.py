@@ -24,11 +24,17 @@ from kairos.engine.steps import Outcome as EngineOutcome
 from kairos.evaluator.commit import OutcomeWriter
 from kairos.evaluator.stream import StreamReactions
 from kairos.models.member import Member
+from kairos.observability import logger
 from kairos.store.records import Commit
 from tests.unit.delivery.fakes import MemoryDeliveries
 
 NOW = datetime.fromisoformat("2026-03-02T10:00:00+00:00")
 _PLAIN = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def info(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture INFO lines even after another test quietened the functions' logger."""
+    caplog.set_level(logging.INFO, logger=logger.name)
 
 
 def step_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -41,7 +47,7 @@ def step_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
 
 
 def test_one_line_per_journey_step_with_what_it_added(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    info(caplog)
     step_counters.report(
         {
             ("welcome", "hello"): {"entered": 1, "requested": 1, "else": 0},
@@ -86,7 +92,7 @@ def writer(store: Commits) -> OutcomeWriter:
 
 
 def test_a_committed_outcome_logs_its_counters(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    info(caplog)
     store = Commits(wins=True)
     assert writer(store).apply(entering(), Member(member_id="m-1"), NOW, new=True)
     assert [dict(c.counters) for c in store.commits] != [{}]
@@ -98,7 +104,7 @@ def test_a_committed_outcome_logs_its_counters(caplog: pytest.LogCaptureFixture)
 
 def test_a_superseded_outcome_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     # Another evaluation moved the enrolment first: its counters were never written
-    caplog.set_level(logging.INFO)
+    info(caplog)
     assert not writer(Commits(wins=False)).apply(entering(), Member(member_id="m-1"), NOW)
     assert step_lines(caplog) == []
 
@@ -120,7 +126,7 @@ def delivered(delivery_id: str, step: str, status: Status) -> Outcome:
 
 
 def test_a_batch_logs_its_fresh_sends_per_step(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    info(caplog)
     deliveries = MemoryDeliveries()
     results = Results()
     results.decided(delivered("d1", "hello", "sent"))
@@ -153,7 +159,7 @@ class Engagement:
 def test_the_first_open_and_click_of_a_delivery_count_for_its_step(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO)
+    info(caplog)
     unused = cast(Any, None)
     reactions = StreamReactions(unused, unused, unused, Engagement(), unused, unused, unused, unused)  # fmt: skip
     enrolment = entering().enrolment
