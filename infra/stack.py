@@ -129,6 +129,7 @@ class KairosStack(Stack):
             queues=sender.queues,
             dead_letters={**sender.dlqs, "stream": evaluator.stream_failures},
             stream_function=evaluator.handler.function,
+            step_logs=[evaluator.handler.log_group, sender.handler.log_group],
         )
 
         CfnOutput(

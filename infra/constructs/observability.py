@@ -1,8 +1,11 @@
 """Where a brand sees Kairos at work and hears when it is not: the alarm topic and the
-dashboard (functions, queues, dead letters, the API, delivery outcomes). Custom metrics
-are the ones kairos.metric_names lists; graphs of `detailed` ones stay empty unless the
-stack is deployed with `kairos:metrics=detailed`. Journey and step figures are read
-from the counters in DynamoDB (`kairos stats`), not from metrics.
+dashboard (functions, queues, dead letters, the API, delivery outcomes, journey steps).
+Custom metrics are the ones kairos.metric_names lists; graphs of `detailed` ones stay
+empty unless the stack is deployed with `kairos:metrics=detailed`. Journey steps
+(ARCHITECTURE rule 5) are summed from the evaluator's and the sender's `step counters`
+log lines with Logs Insights (kairos.step_counters): billed per GB scanned when someone
+opens the dashboard, never as custom metrics. The counters in DynamoDB (`kairos stats`)
+stay the source of truth.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -20,6 +24,7 @@ from constructs import Construct
 
 from infra.constructs.function import METRICS_NAMESPACE
 from infra.nag import acknowledge
+from kairos import metric_names
 
 PERIOD = Duration.minutes(5)
 
@@ -54,6 +59,7 @@ class Dashboard(Construct):
         queues: Mapping[str, sqs.IQueue],
         dead_letters: Mapping[str, sqs.IQueue],
         stream_function: lambda_.IFunction,
+        step_logs: Sequence[logs.ILogGroup],
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(
@@ -143,6 +149,26 @@ class Dashboard(Construct):
                 width=12,
             ),
         )
+        self.dashboard.add_widgets(
+            cloudwatch.LogQueryWidget(
+                title="Journey steps (from logs; kairos stats for exact totals)",
+                log_group_names=[group.log_group_name for group in step_logs],
+                query_lines=step_query(),
+                view=cloudwatch.LogQueryVisualizationType.TABLE,
+                width=24,
+                height=8,
+            )
+        )
+
+
+def step_query() -> list[str]:
+    """Logs Insights: each journey step's counters over the dashboard's time range."""
+    sums = ", ".join(f"sum({name})" for name in metric_names.STEP_COUNTERS)
+    return [
+        f'filter message = "{metric_names.STEP_COUNTERS_LOG}"',
+        f"stats {sums} by journey, step",
+        "sort journey asc",
+    ]
 
 
 def graph(

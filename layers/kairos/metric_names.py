@@ -1,15 +1,20 @@
 """Every custom metric Kairos publishes, and which of them a stack pays for by default.
 
 Metrics are CloudWatch EMF documents (Powertools, namespace `Kairos`) with one dimension,
-`service` (the function), so each name below is one billed custom metric a month
-($0.30 in Tokyo; docs/performance.md). Per-journey and per-step figures are not metrics:
-they are the `STATS#` counters in DynamoDB (`kairos stats`), already paid for.
+`service` (the function), so each name in `HEALTH` and `DETAILED` is one billed custom
+metric a month ($0.30 in Tokyo; docs/performance.md). Per-journey and per-step figures
+are the `STATS#` counters in DynamoDB (`kairos stats`), already paid for; the evaluator
+and the sender also log each commit's increments (`step counters` lines, kairos.step_counters),
+which the dashboard sums with Logs Insights at no metric cost.
 
 - `HEALTH`: what the stack's alarms and the dashboard's health graphs read, and what no
   free AWS metric shows (a send that fails at the provider is not a Lambda error).
   Always published.
 - `DETAILED`: traffic and diagnostics. Published only when the stack is deployed with
   `-c kairos:metrics=detailed` (the functions' `KAIROS_METRICS`).
+- `STEP_COUNTERS`: the journey step counters that detailed mode also publishes as
+  metrics, dimensions `service`, `journey` and `step`: each name a step counts is one
+  billed metric per journey step (docs/deploy.md prices it), so never by default.
 
 `kairos.observability.count` refuses a name missing here, and
 tests/unit/test_metric_names.py checks that the code emits exactly these names;
@@ -45,6 +50,25 @@ DETAILED: dict[str, str] = {
     "Delivery_limiter_draws": "sender: rate-limiter windows drawn",
     "Retried": "sender: sends returned to their queue for a later retry (throttling)",
 }
+
+
+STEP_COUNTERS: dict[str, str] = {
+    "entered": "evaluator: members who entered the journey (step `-`) or the step",
+    "sent": "sender: sends the provider accepted",
+    "failed": "sender: sends the provider refused",
+    "opened": "evaluator: first opens of a step's email (SES engagement)",
+    "clicked": "evaluator: first clicks on a step's message (SES, tracked links)",
+    "converted": "evaluator: enrolments that reached a goal (step `-`)",
+    "completed": "evaluator: enrolments that reached the journey's end (step `-`)",
+    "exited": "evaluator: enrolments that left early (step `-`)",
+}
+"""Rule 5's counters as metrics. `delivered` is not a counter: a send the provider
+accepted is `sent`, and `steps.<id>.delivered` reads "sent and not bounced"."""
+
+
+STEP_COUNTERS_LOG = "step counters"
+"""The message of the log lines carrying them (kairos.step_counters), always written:
+the dashboard's "Journey steps" Logs Insights widget filters on it."""
 
 
 def detailed() -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from aws_cdk.assertions import Template
 
 from kairos import metric_names
-from tests.infra.conftest import queue_ids, resources
+from tests.infra.conftest import function_id, queue_ids, resources
 
 
 def dashboard_body(template: Template) -> str:
@@ -37,10 +38,53 @@ def test_dashboard_shows_functions_queues_and_dead_letters(template: Template) -
     assert "Dead letters" in body
 
 
+def log_group_of(template: Template, name: str) -> str:
+    props = resources(template, "AWS::Lambda::Function")[function_id(template, name)]
+    group: str = props["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    return group
+
+
+def widgets(template: Template) -> list[dict[str, Any]]:
+    """The dashboard body's widgets, each CloudFormation reference as `${<logical id>}`."""
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]
+    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
+    text = "".join(p if isinstance(p, str) else "${" + _reference(p) + "}" for p in parts)
+    found: list[dict[str, Any]] = json.loads(text)["widgets"]
+    return found
+
+
+def _reference(token: dict[str, Any]) -> str:
+    if "Ref" in token:
+        return str(token["Ref"])
+    if "Fn::GetAtt" in token:
+        return ".".join(token["Fn::GetAtt"])
+    return next(iter(token))  # a pseudo-function the tests below do not look into
+
+
+def test_dashboard_shows_journey_steps_from_the_evaluator_and_sender_logs(
+    template: Template,
+) -> None:
+    # Rule 5 at no metric cost: a Logs Insights table of the `step counters` log lines
+    (steps,) = [w for w in widgets(template) if w["type"] == "log"]
+    query = steps["properties"]["query"]
+    groups = {f"${{{log_group_of(template, n)}}}" for n in ("evaluator", "sender")}
+    assert set(re.findall(r"SOURCE '([^']+)'", query)) == groups
+    pipeline = query.split("|", len(groups))[-1]
+    assert f'filter message = "{metric_names.STEP_COUNTERS_LOG}"' in pipeline
+    for name in ("entered", "sent", "failed", "opened", "clicked", "converted", "exited"):
+        assert f"sum({name})" in pipeline
+    assert pipeline.rstrip().split("| stats ")[1].split(" by ")[1].startswith("journey, step")
+    assert steps["properties"]["view"] == "table"
+
+
 def test_dashboard_reads_no_per_journey_metrics(template: Template) -> None:
-    # Journey and step figures are DynamoDB counters (`kairos stats`), not billed metrics.
-    body = dashboard_body(template).replace("\\", "")
-    assert "journey step" not in body
+    # Step figures on the dashboard come from logs; no metric widget searches for
+    # journey or step dimensions (they exist only with `kairos:metrics=detailed`).
+    metric_widgets = [w for w in widgets(template) if w["type"] == "metric"]
+    assert metric_widgets
+    for widget in metric_widgets:
+        assert "journey" not in json.dumps(widget["properties"]["metrics"])
 
 
 def test_dashboard_searches_only_for_metrics_the_functions_publish(template: Template) -> None:

@@ -1,7 +1,8 @@
 """The catalogue of custom metrics (kairos.metric_names) is what the code emits: every
 name the functions publish is listed, every listed name is published somewhere, and only
 the health metrics are published unless the stack asks for detailed ones. The cost model
-prices this list, so a new metric shows in the bill."""
+prices this list, so a new metric shows in the bill. Journey step counters are published
+per journey step, detailed only (tests/unit/test_step_counters.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import pytest
 
 from kairos import metric_names
 from kairos.delivery.model import Status
+from kairos.engine.enrolment import State
+from kairos.evaluator import stream
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("functions/*/handler.py"), *(ROOT / "layers" / "kairos").rglob("*.py")]
@@ -56,6 +59,31 @@ def test_a_default_stack_is_billed_for_the_health_metrics_only() -> None:
     assert metric_names.billed() == sorted(metric_names.HEALTH)
     assert len(metric_names.billed(detailed=True)) == len(emitted())
     assert not set(metric_names.HEALTH) & set(metric_names.DETAILED)
+
+
+def counted() -> set[str]:
+    """Step counter names the code adds to: the engine's `run.count("…")` literals and
+    the states an enrolment ends in, the sender's statuses, the engagement it reports."""
+    names = {*get_args(Status), *get_args(State), *stream.COUNTED}
+    for path in (ROOT / "layers" / "kairos" / "engine").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "count"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names.add(str(node.args[0].value))
+    return names
+
+
+def test_step_counter_metrics_are_counters_the_code_adds_to() -> None:
+    # Detailed mode publishes these per journey step: each must be a counter that moves
+    assert set(metric_names.STEP_COUNTERS) <= counted()
+    assert {"entered", "sent", "converted"} <= set(metric_names.STEP_COUNTERS)
+    # and they are billed per journey step, never in the per-function list
+    assert not set(metric_names.STEP_COUNTERS) & set(metric_names.billed(detailed=True))
 
 
 def test_unknown_names_are_refused() -> None:

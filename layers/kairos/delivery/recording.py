@@ -6,9 +6,10 @@
   *replays* an earlier attempt decided (handed back by idempotency).
 - `Recorder.finish` writes every outcome's delivery record and timeline entry (batched
   puts on deterministic keys, so a replay rewrites the same items), adds the per-step
-  counters for fresh outcomes only (a replay is never counted twice) and settles the
-  batch's LINE allowance. `Recorder.deferred` writes the timeline entry of a send
-  returned to the queue until its `not_before`.
+  counters for fresh outcomes only (a replay is never counted twice), reports them for
+  the dashboard (kairos.step_counters) and settles the batch's LINE allowance.
+  `Recorder.deferred` writes the timeline entry of a send returned to the queue until
+  its `not_before`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from kairos import step_counters
 from kairos.delivery.channels.base import SendResult
 from kairos.delivery.model import ChannelName, Outcome, Status, excerpt, outcome_time
 from kairos.delivery.planning import Plan
@@ -127,6 +129,7 @@ class Recorder:
                 summary[f"{result.status}.{result.channel}"] += 1
         if counters:
             self.counters.count(counters)
+            step_counters.report(counters)
         line.settle(sum(1 for o in fresh if o.status == "sent" and o.channel == "line"))
         summary["replayed"] = len(replays)
         return summary

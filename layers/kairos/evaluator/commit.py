@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from kairos import step_counters
 from kairos.engine import advance, steps
 from kairos.engine.compiled import CompiledJourney
 from kairos.engine.effects import Counter, Effect, EnterJourney, Exit, HeldOut, MemberChange, Send
@@ -172,6 +173,7 @@ class OutcomeWriter:
             # stands, ours is dropped with its effects.
             logger.info("outcome superseded", extra={"enrolment_id": enrolment.id})
             return False
+        step_counters.report(_increments(change))
         if guard is not None:
             self._run_then_clear(after, guard, member, now)
         return True
@@ -259,6 +261,14 @@ def _record_exit(change: Commit, effect: Exit, enrolment: Enrolment) -> None:
     change.timeline.append(
         TimelineEntry(effect.member_id, effect.at, f"{effect.enrolment_id}.end", kind, data)
     )
+
+
+def _increments(change: Commit) -> step_counters.StepIncrements:
+    """The committed counters by journey step, for the dashboard's `step counters` line."""
+    increments: dict[tuple[str, str], dict[str, float]] = {}
+    for counter, amount in change.counters.items():
+        increments.setdefault((counter.journey, counter.step), {})[counter.name] = amount
+    return increments
 
 
 def _held_out_entry(effect: HeldOut) -> TimelineEntry:

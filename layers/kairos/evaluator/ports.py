@@ -55,7 +55,9 @@ class Engagement(Protocol):
 
     def deliveries(self, delivery_ids: Iterable[str]) -> Mapping[str, DeliveryEngagement]: ...
 
-    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool: ...
+    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
+        """True the first time this kind is marked on a known delivery."""
+        ...
 
 
 class SegmentMembership(Protocol):

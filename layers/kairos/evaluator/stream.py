@@ -1,8 +1,9 @@
 """Reactions to a member change (the table's stream: an event was applied to a member).
 
-In order: the event's engagement (an open or click) is marked on its delivery; the
-segment moves the change causes are worked out (not yet written), so that `{segment: ID}`
-below answers as after the change; each live enrolment sees the event (goals end it as a
+In order: the event's engagement (an open or click) is marked on its delivery (the
+first of each reported per journey step, kairos.step_counters); the segment moves the
+change causes are worked out (not yet written), so that `{segment: ID}` below answers
+as after the change; each live enrolment sees the event (goals end it as a
 conversion, an awaited `wait_for` moves it on); journeys triggered by this event type
 start when their rules allow; segment membership and date-trigger timers follow the
 change in one commit, then journeys of the segments just entered start.
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kairos import step_counters
 from kairos.engine import advance
 from kairos.engine.enrolment import Enrolment
 from kairos.engine.entry import should_enrol
@@ -39,6 +41,9 @@ ENGAGEMENT = {
     "email.bounced": "bounced",
 }
 """Engagement event type → what it marks on the delivery."""
+
+COUNTED = ("opened", "clicked")
+"""Engagement the dashboard counts per journey step (the first of each per delivery)."""
 
 
 class StreamReactions:
@@ -117,8 +122,15 @@ class StreamReactions:
             if candidates:
                 latest = max(candidates, key=lambda e: e.entered_at)
                 delivery_id = latest.sends[data["step"]]
-        if delivery_id:
-            self.engagement.mark_engagement(str(delivery_id), kind, str(event.get("time")))
+        if not delivery_id:
+            return
+        first = self.engagement.mark_engagement(str(delivery_id), kind, str(event.get("time")))
+        sent_by = _step_of(str(delivery_id), enrolments)
+        if first and sent_by is not None and kind in COUNTED:
+            # Once per delivery, for the dashboard only: the table keeps an open or a
+            # click on the delivery record (`opened_at`, read by `steps.<id>.opened`),
+            # not in the journey's counters.
+            step_counters.report({sent_by: {kind: 1}})
 
     def _date_timers(
         self, after: Member, before: Member | None, now: datetime, change: Commit
@@ -138,3 +150,12 @@ class StreamReactions:
             fire = next_date_fire_for(journey, after_ctx, now, tz)
             if fire is not None:
                 change.timers.append(date_timer(journey.id, after.member_id, fire))
+
+
+def _step_of(delivery_id: str, enrolments: list[Enrolment]) -> tuple[str, str] | None:
+    """The journey step that sent this delivery to the member, if one of theirs did."""
+    for enrolment in enrolments:
+        for step, sent in enrolment.sends.items():
+            if sent == delivery_id:
+                return enrolment.journey, step
+    return None

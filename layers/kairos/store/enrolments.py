@@ -124,21 +124,24 @@ class EngineStore:
         }
 
     def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
-        """Record an open or click on a delivery (first time only); False if unknown."""
+        """Record an open or click on a delivery (first time only). True if this was
+        the first of its kind; False if marked before, or the delivery is unknown."""
         try:
-            self.client.update_item(
+            response = self.client.update_item(
                 TableName=self.table,
                 Key={"pk": to_attr(keys.delivery_pk(delivery_id)), "sk": to_attr(keys.DELIVERY_SK)},
                 UpdateExpression="SET #k = if_not_exists(#k, :at)",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#k": f"{kind}_at"},
                 ExpressionAttributeValues={":at": to_attr(at)},
+                # The record as it was: an open or click already on it is not a first.
+                ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
-        return True
+        return f"{kind}_at" not in response.get("Attributes", {})
 
     def segment_members(self, segment_id: str) -> Iterator[str]:
         kwargs: dict[str, Any] = {
