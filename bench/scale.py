@@ -52,7 +52,17 @@ SEND_RATE = 2000
 EVENT_RATE = 10_000
 PARTITION_WCU = 1000
 PLOT = Path(os.environ.get("KAIROS_BENCH_SCALE_PLOT", Path(__file__).with_name("scale.png")))
-SHARED = ("STATS#", "SEGMENT#", "DUE#", "DUEDAY#", "DUEMONTH#", "LIMIT#", "QUOTA#", "CURSOR#", "JOURNEY#")
+SHARED = (
+    "STATS#",
+    "SEGMENT#",
+    "DUE#",
+    "DUEDAY#",
+    "DUEMONTH#",
+    "LIMIT#",
+    "QUOTA#",
+    "CURSOR#",
+    "JOURNEY#",
+)
 """Keys every member's traffic can land on; the others (`MEMBER#`, `ALIAS#`, `EVENT#`,
 `DELIVERY#`) take one member's or one event's writes only."""
 UNITS = ("event", "profile_change", "step", "message", "cron_enrolment")

@@ -150,10 +150,15 @@ class Engagement:
     def __init__(self) -> None:
         self.marked: set[tuple[str, str]] = set()
 
+        self.counted: list[tuple[str, str, str]] = []
+
     def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
         first = (delivery_id, kind) not in self.marked
         self.marked.add((delivery_id, kind))
         return first
+
+    def count_engagement(self, journey: str, step: str, kind: str) -> None:
+        self.counted.append((journey, step, kind))
 
 
 def test_the_first_open_and_click_of_a_delivery_count_for_its_step(
@@ -161,7 +166,8 @@ def test_the_first_open_and_click_of_a_delivery_count_for_its_step(
 ) -> None:
     info(caplog)
     unused = cast(Any, None)
-    reactions = StreamReactions(unused, unused, unused, Engagement(), unused, unused, unused, unused)  # fmt: skip
+    engagement = Engagement()
+    reactions = StreamReactions(unused, unused, unused, engagement, unused, unused, unused, unused)  # fmt: skip
     enrolment = entering().enrolment
     enrolment.sends = {"hello": "d-1"}
     opened = {"type": "email.opened", "time": NOW.isoformat(), "data": {"delivery_id": "d-1"}}
@@ -172,6 +178,8 @@ def test_the_first_open_and_click_of_a_delivery_count_for_its_step(
         {"journey": "welcome", "step": "hello", "opened": 1},
         {"journey": "welcome", "step": "hello", "clicked": 1},
     ]
+    # and the step's counters in the table (`kairos stats`) got the same, once each
+    assert engagement.counted == [("welcome", "hello", "opened"), ("welcome", "hello", "clicked")]
 
 
 # ---- metrics: only with kairos:metrics=detailed ----------------------------------------

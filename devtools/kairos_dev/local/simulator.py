@@ -149,6 +149,7 @@ class Simulation:
     _gone: set[str] = field(default_factory=set)
     """Timers deleted before they came due (their tick is not needed)."""
     _fake_line: Any = None
+    _log_level: int | None = None
     ses_events: Any = None
     """The emulator's SES engagement events (kairos_dev.local.fake_ses.SesEvents)."""
     progress: Callable[[datetime, int], None] | None = None
@@ -180,6 +181,7 @@ class Simulation:
         stack.extra_env.update(
             {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
         )
+        sim._log_level = logger.log_level
         logger.setLevel("WARNING")
         stack.activate()
         sim.host.environ.update(stack.environ())
@@ -206,6 +208,10 @@ class Simulation:
         if self._fake_line is not None:
             self._fake_line.stop()
         self.backend.stop()
+        if self._log_level is not None:
+            # The functions' logger is the process's: a command run after this one
+            # (the demo's ingest, a test) logs at its own level again.
+            logger.setLevel(self._log_level)
 
     # ---- the loop -------------------------------------------------------------------
 

@@ -59,6 +59,10 @@ class Engagement(Protocol):
         """True the first time this kind is marked on a known delivery."""
         ...
 
+    def count_engagement(self, journey: str, step: str, kind: str) -> None:
+        """Add one first `opened` or `clicked` to the journey step's counters."""
+        ...
+
 
 class SegmentMembership(Protocol):
     def segment_members(self, segment_id: str) -> Iterable[str]: ...

@@ -127,9 +127,9 @@ class StreamReactions:
         first = self.engagement.mark_engagement(str(delivery_id), kind, str(event.get("time")))
         sent_by = _step_of(str(delivery_id), enrolments)
         if first and sent_by is not None and kind in COUNTED:
-            # Once per delivery, for the dashboard only: the table keeps an open or a
-            # click on the delivery record (`opened_at`, read by `steps.<id>.opened`),
-            # not in the journey's counters.
+            # Once per delivery: the step's funnel (`kairos stats`) and the dashboard.
+            # The delivery record keeps the time too (`steps.<id>.opened`).
+            self.engagement.count_engagement(*sent_by, kind)
             step_counters.report({sent_by: {kind: 1}})
 
     def _date_timers(

@@ -20,6 +20,7 @@ Callers give and get typed records (records.py): enrolments, `Commit`, `DueTimer
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -142,6 +143,19 @@ class EngineStore:
                 return False
             raise
         return f"{kind}_at" not in response.get("Attributes", {})
+
+    def count_engagement(self, journey: str, step: str, kind: str) -> None:
+        """ADD 1 to `kind` on the step's counters (any shard: readers sum them all)."""
+        self.client.update_item(
+            TableName=self.table,
+            Key={
+                "pk": to_attr(keys.stats_pk(journey, secrets.randbelow(keys.STATS_SHARDS))),
+                "sk": to_attr(keys.step_sk(step)),
+            },
+            UpdateExpression="ADD #k :one",
+            ExpressionAttributeNames={"#k": kind},
+            ExpressionAttributeValues={":one": to_attr(1)},
+        )
 
     def segment_members(self, segment_id: str) -> Iterator[str]:
         kwargs: dict[str, Any] = {

@@ -85,6 +85,9 @@ class FakeStore:
     def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
         return False
 
+    def count_engagement(self, journey: str, step: str, kind: str) -> None:
+        raise AssertionError("no engagement in these tests")
+
     def segment_members(self, segment_id: str) -> list[str]:
         return []
 
