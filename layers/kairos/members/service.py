@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from kairos.ingest.ports import IngestStore
 from kairos.ingest.service import ApplyResult, apply_event
+from kairos.members.export import MemberIndex
 from kairos.models.events import CanonicalEvent, MemberRef
 from kairos.models.member import Member
 
@@ -40,7 +41,7 @@ class InvalidRequest(ValueError):
     """A request staff can correct (the API answers 400 with this message)."""
 
 
-class MemberReader(Protocol):
+class MemberReader(MemberIndex, Protocol):
     def get(self, member_id: str) -> Member | None: ...
 
     def find(self, kind: str, value: str) -> str | None: ...
@@ -52,16 +53,6 @@ class MemberReader(Protocol):
     def timeline_of_kind(
         self, member_id: str, kind: str, limit: int = 50
     ) -> list[dict[str, Any]]: ...
-
-    def tagged(
-        self, tag: str, limit: int = 100, cursor: str | None = None
-    ) -> tuple[list[str], str | None]: ...
-
-    def segmented(
-        self, segment_id: str, limit: int = 100, cursor: str | None = None
-    ) -> tuple[list[str], str | None]: ...
-
-    def profiles(self, member_ids: list[str]) -> list[Member]: ...
 
 
 class MemberAdminStore(MemberReader, IngestStore, Protocol):

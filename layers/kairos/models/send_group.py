@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kairos.models.send_request import ChannelChoice, SendRequest
+from kairos.models.send_request import SendRequest, StepSend
 
 SEND_GROUP_VERSION = 2
 MAX_RECIPIENTS = 500
@@ -46,22 +46,10 @@ class Recipient(BaseModel):
     """This member's trigger event; None: the group's."""
 
 
-class SendGroup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SendGroup(StepSend):
+    """`trigger` is the trigger event of every recipient that has none of its own."""
 
     v: Literal[2] = 2
-    journey: str
-    journey_version: str
-    step: str
-    template: str
-    template_version: str
-    channel: ChannelChoice
-    fallback: list[Literal["line", "email", "sms"]] = Field(default_factory=list)
-    transactional: bool = False
-    trigger: dict[str, Any] = Field(default_factory=dict)
-    """The trigger event of every recipient that has none of its own."""
-    not_before: AwareDatetime | None = None
-    requested_at: AwareDatetime
     recipients: list[Recipient] = Field(min_length=1, max_length=MAX_RECIPIENTS)
     attempt: int = Field(default=0, ge=0)
     """Retries so far: a remainder put back on the queue keeps its backoff growing."""

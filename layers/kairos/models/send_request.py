@@ -22,16 +22,15 @@ def delivery_id_for(enrolment_id: str, step_id: str, visit: int) -> str:
     return "d-" + hashlib.sha256(raw).hexdigest()[:32]
 
 
-class SendRequest(BaseModel):
+class StepSend(BaseModel):
+    """What a journey step's send says, whoever it goes to (a `SendRequest` adds the
+    member; a `SendGroup`, kairos.models.send_group, adds many)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    v: Literal[1] = 1
-    delivery_id: str = Field(min_length=1, max_length=100)
-    member_id: str = Field(min_length=1)
     journey: str
     journey_version: str
     step: str
-    enrolment_id: str
     template: str
     template_version: str
     channel: ChannelChoice
@@ -43,3 +42,10 @@ class SendRequest(BaseModel):
     """Do not deliver before this time (sub-minute precision beyond SQS DelaySeconds)."""
     requested_at: AwareDatetime
     """The engine's "now" when the step ran: the sender's clock for caps and quotas."""
+
+
+class SendRequest(StepSend):
+    v: Literal[1] = 1
+    delivery_id: str = Field(min_length=1, max_length=100)
+    member_id: str = Field(min_length=1)
+    enrolment_id: str
