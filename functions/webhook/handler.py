@@ -273,7 +273,8 @@ def admin_export() -> Response[Any]:
         "X-Members": str(page.members),
     }
     if page.next is not None:
-        query = urlencode({kind: name, "cursor": page.next, **_limit_of(app.current_event)})
+        kept = _kept_of(app.current_event)
+        query = urlencode({kind: name, "cursor": page.next, **kept})
         headers["X-Next-Cursor"] = page.next
         headers["Link"] = f'<?{query}>; rel="next"'
     return Response(
@@ -281,9 +282,10 @@ def admin_export() -> Response[Any]:
     )
 
 
-def _limit_of(event: Any) -> dict[str, str]:
-    limit = (event.query_string_parameters or {}).get("limit")
-    return {"limit": limit} if limit else {}
+def _kept_of(event: Any) -> dict[str, str]:
+    """What the next page's link repeats: the page size and the extra columns."""
+    given = event.query_string_parameters or {}
+    return {k: given[k] for k in ("limit", "attributes") if given.get(k)}
 
 
 def admin_member(member_id: str) -> Response[Any]:

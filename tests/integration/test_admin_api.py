@@ -184,6 +184,17 @@ def test_list_and_export_a_segment_and_a_tag(emulator: Emulator) -> None:
     assert [r["email"] for r in rows] == [members.get(m).identifiers["email"] for m in ids]  # type: ignore[union-attr]
     assert all(r["name"].startswith("客") for r in rows)
 
+    # Custom profile attributes as extra columns, kept on the next page's link
+    status, headers, text = raw_get(
+        webhook, "/admin/members/export?segment=vip&limit=2&attributes=city,name"
+    )
+    assert "attributes=city" in headers["link"]
+    header = text.splitlines()[0].split(",")
+    assert header[-4:] == ["city", "tags", "order_count", "total_spent"]
+    assert header.count("name") == 1
+    status, _, _ = raw_get(webhook, "/admin/members/export?segment=vip&attributes=a%2Cb-c")
+    assert status == 400
+
     # Export a tag; a bad request names what to give
     status, headers, text = raw_get(webhook, f"/admin/members/export?tag={quote('回購')}")
     tagged = list(csv.DictReader(io.StringIO(text)))

@@ -8,6 +8,7 @@ describes each route.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,8 +98,14 @@ def _segment(req: AdminRequest) -> str:
     return segment_id
 
 
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""A custom profile attribute as journeys name it (`profile.<name>`)."""
+MAX_ATTRIBUTES = 50
+
+
 def export_members(req: AdminRequest) -> tuple[str, str, ExportPage]:
-    """`?tag=T` or `?segment=S` (`limit`, `cursor`): (kind, name, a page of CSV). The
+    """`?tag=T` or `?segment=S` (`limit`, `cursor`, `attributes=a,b` for custom profile
+    attributes as extra columns): (kind, name, a page of CSV). The
     view sends the CSV with the next page's cursor in `X-Next-Cursor` and `Link`."""
     given = [k for k in ("tag", "segment") if k in req.query]
     if len(given) != 1:
@@ -110,7 +117,16 @@ def export_members(req: AdminRequest) -> tuple[str, str, ExportPage]:
     raw = req.query.get("limit", "1000")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_EXPORT:
         raise InvalidRequest(f"limit: a whole number from 1 to {MAX_EXPORT}")
-    page = export_page(req.members, kind, name, int(raw), req.query.get("cursor") or None)
+    attributes = [a for a in (req.query.get("attributes") or "").split(",") if a]
+    for attribute in attributes:
+        if not ATTRIBUTE_NAME.fullmatch(attribute):
+            raise InvalidRequest(f"attributes: {attribute[:40]!r} is not an attribute name")
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise InvalidRequest(f"attributes: at most {MAX_ATTRIBUTES}")
+    page = export_page(
+        req.members, kind, name, int(raw), req.query.get("cursor") or None,
+        attributes=attributes,
+    )  # fmt: skip
     return kind, name, page
 
 

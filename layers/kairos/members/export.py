@@ -122,12 +122,16 @@ def export_page(
     limit: int,
     cursor: str | None,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    attributes: Iterable[str] = (),
 ) -> ExportPage:
     """Up to `limit` members of tag or segment `name` (`kind`: "tag" or "segment") as CSV
     with its header, from `cursor` on; stops early at `max_bytes`. Index entries whose
-    profile is gone (a member erased meanwhile) are skipped."""
+    profile is gone (a member erased meanwhile) are skipped. `attributes`: custom profile
+    attributes to add as columns (before the totals), the same on every page."""
     page = index.tagged if kind == "tag" else index.segmented
-    text = [csv_header(API_COLUMNS)]
+    extra = [a for a in dict.fromkeys(attributes) if a not in API_COLUMNS]
+    columns = (*API_COLUMNS[: -len(TOTAL_COLUMNS)], *extra, *TOTAL_COLUMNS)
+    text = [csv_header(columns)]
     size = _escaped(text[0])
     count = 0
     while count < limit:
@@ -137,7 +141,7 @@ def export_page(
             member = profiles.get(member_id)
             if member is None:
                 continue
-            line = csv_line(member_row(member), API_COLUMNS)
+            line = csv_line(member_row(member), columns)
             if count and size + _escaped(line) > max_bytes:
                 # Full: the rest starts at this member (the index read again up to it).
                 rest = page(name, position, cursor)[1] if position else cursor
