@@ -1,5 +1,6 @@
-"""BatchGetItem done once: chunks of 100 keys, unprocessed keys asked again with a
-backoff, results by (pk, sk). Every store reads several items this way."""
+"""BatchGetItem and BatchWriteItem done once: chunks of 100 keys (25 writes), what comes
+back unprocessed asked again with a backoff. Every store reads and writes several items
+this way."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from kairos.store.codec import to_attr
 
 BATCH_GET_MAX = 100
+BATCH_WRITE_MAX = 25
 
 ItemKey = tuple[str, str]
 
@@ -45,3 +47,15 @@ def batch_get(
             request = response.get("UnprocessedKeys") or {}
             attempt = pause(attempt) if request else attempt
     return found
+
+
+def batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    """`PutRequest`s and `DeleteRequest`s, 25 a call, unprocessed ones sent again after a
+    backoff until none is left. A key may appear once per call (DynamoDB refuses two)."""
+    for start in range(0, len(requests), BATCH_WRITE_MAX):
+        request: Any = {table: requests[start : start + BATCH_WRITE_MAX]}
+        attempt = 0
+        while request:
+            response = client.batch_write_item(RequestItems=request)
+            request = response.get("UnprocessedItems") or {}
+            attempt = pause(attempt) if request else attempt

@@ -31,9 +31,9 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from botocore.exceptions import ClientError
 
 from kairos.delivery.idempotency import CONFLICT
+from kairos.store.batch import batch_write
 
 TRANSACTION_MAX = 100
-BATCH_WRITE_MAX = 25
 
 
 class BatchedDynamoDBPersistenceLayer(DynamoDBPersistenceLayer):
@@ -150,7 +150,4 @@ class BatchedDynamoDBPersistenceLayer(DynamoDBPersistenceLayer):
             if self.payload_validation_enabled:
                 item[self.validation_key_attr] = {"S": self._get_hashed_payload(data=payload)}
             puts.append({"PutRequest": {"Item": item}})
-        for start in range(0, len(puts), BATCH_WRITE_MAX):
-            request: Any = {self.table_name: puts[start : start + BATCH_WRITE_MAX]}
-            while request:
-                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems")
+        batch_write(self.client, self.table_name, puts)

@@ -31,12 +31,10 @@ from kairos.delivery.frequency import Window
 from kairos.delivery.model import Outcome
 from kairos.models.member import Member
 from kairos.store import keys
-from kairos.store.batch import batch_get, pause
+from kairos.store.batch import batch_get, batch_write
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
 from kairos.store.timeline import timeline_item
-
-BATCH_WRITE_MAX = 25
 
 
 class DeliveryStore:
@@ -184,13 +182,7 @@ class DeliveryStore:
         # The same key twice in one BatchWriteItem is refused: keep the last.
         unique = {(i["pk"]["S"], i["sk"]["S"]): i for i in items}
         pending = [{"PutRequest": {"Item": i}} for i in unique.values()]
-        for start in range(0, len(pending), BATCH_WRITE_MAX):
-            request: Any = {self.table: pending[start : start + BATCH_WRITE_MAX]}
-            attempt = 0
-            while request:
-                response = self.client.batch_write_item(RequestItems=request)
-                request = response.get("UnprocessedItems") or {}
-                attempt = pause(attempt) if request else attempt
+        batch_write(self.client, self.table, pending)
 
 
 def _window(item: dict[str, Any] | None) -> Window:

@@ -26,13 +26,12 @@ from kairos.clock import utc
 from kairos.engine.enrolment import Enrolment
 from kairos.models.member import Member
 from kairos.store import keys
-from kairos.store.batch import pause
+from kairos.store.batch import batch_write
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
 from kairos.store.records import ItemHandle, MemberItems, Timer
 from kairos.store.timers import DueIndex
 
-BATCH_WRITE_MAX = 25
 DELIVERY_PERSONAL_FIELDS = ("member_id", "enrolment_id", "provider_message_id", "text", "reason")
 """What could lead back to the person; status, channel, journey, step, template and time
 stay, so a journey's counts and a channel's volumes do not change."""
@@ -163,13 +162,7 @@ class ErasureRepository:
         pending = [
             {"DeleteRequest": {"Key": self._key(pk, sk)}} for pk, sk in dict.fromkeys(handles)
         ]
-        for start in range(0, len(pending), BATCH_WRITE_MAX):
-            request: Any = {self.table: pending[start : start + BATCH_WRITE_MAX]}
-            attempt = 0
-            while request:
-                response = self.client.batch_write_item(RequestItems=request)
-                request = response.get("UnprocessedItems") or {}
-                attempt = pause(attempt) if request else attempt
+        batch_write(self.client, self.table, pending)
 
     def delete_profile(self, member_id: str, version: int) -> bool:
         try:
