@@ -59,7 +59,7 @@ class ImportBatch:
     header: list[str] = field(default_factory=list)
 
 
-def _row_events(row: dict[str, str], name: str, number: int, at: datetime) -> list[CanonicalEvent]:
+def row_events(row: dict[str, str], name: str, number: int, at: datetime) -> list[CanonicalEvent]:
     # An export protected cells a spreadsheet would run as formulas: take that off.
     row = {k: unsafe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
     member = {k: row[k].strip() for k in IDENTIFIER_KINDS if (row.get(k) or "").strip()}
@@ -124,7 +124,7 @@ def read_members(path: Path, at: datetime, mapping: dict[str, str] | None = None
             batch.rows += 1
             row = {renamed.get(k, k): (v or "") for k, v in raw.items() if k is not None}
             try:
-                batch.events.extend(_row_events(row, path.name, number, at))
+                batch.events.extend(row_events(row, path.name, number, at))
             except ValidationError as exc:
                 column, reason = _blame(exc, mapping)
                 original = {k: (v or "") for k, v in raw.items() if k is not None}

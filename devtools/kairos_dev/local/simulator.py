@@ -40,6 +40,7 @@ from kairos_dev.local.functions import FunctionHost, load_function
 from kairos_dev.local.pumps import QueuePump, StreamPump, schedule_event
 from kairos_dev.local.runtime import has_function
 from kairos_dev.local.stack import LocalStack, create_local_stack
+from kairos_dev.member_import import row_events
 
 STATUSES = ("sent", "capped", "unreachable", "failed", "quota_exceeded")
 
@@ -68,41 +69,14 @@ def load_events(path: Path) -> list[CanonicalEvent]:
 
 
 def load_members(path: Path, at: datetime) -> list[CanonicalEvent]:
-    """Members CSV: identifier columns (line_user_id, email, phone, external_id), a
-    `tags` column (`;`-separated), `consent_<channel>` columns, anything else an attribute."""
+    """Members CSV, read as `kairos members import` reads it (kairos_dev.member_import):
+    identifier columns (line_user_id, email, phone, external_id), a `tags` column
+    (`;`-separated), `consent_<channel>` columns, anything else an attribute."""
     events: list[CanonicalEvent] = []
     with path.open(encoding="utf-8", newline="") as handle:
         for number, row in enumerate(csv.DictReader(handle), start=2):
-            member = {k: row[k].strip() for k in IDENTIFIER_KINDS if (row.get(k) or "").strip()}
-            data: dict[str, Any] = {}
-            consent: dict[str, bool] = {}
-            for key, value in row.items():
-                if key in IDENTIFIER_KINDS or key == "tags" or value is None or not value.strip():
-                    continue
-                if key.startswith("consent_"):
-                    consent[key.removeprefix("consent_")] = value.strip().lower() in (
-                        "1",
-                        "true",
-                        "yes",
-                    )
-                else:
-                    data[key] = value.strip()
-            if consent:
-                data["consent"] = consent
             try:
-                events.append(CanonicalEvent.model_validate(
-                    {"id": f"import-{path.name}-{number}", "type": "profile.updated",
-                     "time": at.isoformat(), "member": member, "data": data}))  # fmt: skip
-                tags = [t.strip() for t in (row.get("tags") or "").split(";") if t.strip()]
-                for tag in tags:
-                    tag_event = {
-                        "id": f"import-{path.name}-{number}-{tag}",
-                        "type": "tag.added",
-                        "time": at.isoformat(),
-                        "member": member,
-                        "data": {"tag": tag},
-                    }
-                    events.append(CanonicalEvent.model_validate(tag_event))
+                events.extend(row_events(row, path.name, number, at))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "row"
