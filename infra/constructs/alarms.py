@@ -16,7 +16,25 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kairos import metric_names
+
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+METRICS_NAMESPACE = "Kairos"
+"""The functions' custom metrics (Powertools EMF, dimension `service`)."""
+
+
+def health_metric(name: str, service: str, period: Duration) -> cloudwatch.Metric:
+    """The sum of a Kairos custom metric over `period`, for an alarm: only a health
+    metric (kairos.metric_names.HEALTH), the only kind a default stack publishes."""
+    if name not in metric_names.HEALTH:
+        raise ValueError(f"{name} is not a health metric: an alarm on it would never fire")
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": service},
+        period=period,
+        statistic="Sum",
+    )
 
 
 @dataclass(frozen=True)

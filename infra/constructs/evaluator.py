@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -25,8 +24,8 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.alarms import health_metric
 from infra.constructs.function import (
-    METRICS_NAMESPACE,
     FunctionDefaults,
     KairosFunction,
     wildcard_policy,
@@ -167,13 +166,7 @@ class Evaluator(Construct):
         defaults.alarms.alarm(
             self,
             "timers-failing",
-            metric=cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name="TimersFailed",
-                dimensions_map={"service": "evaluator"},
-                period=Duration.minutes(15),
-                statistic="Sum",
-            ),
+            metric=health_metric("TimersFailed", "evaluator", Duration.minutes(15)),
             threshold=1,
             description="Kairos evaluator: due timers are failing (each is retried every "
             "tick); the evaluator's ERROR log lines say which and why",

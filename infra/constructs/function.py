@@ -22,12 +22,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constructs.alarms import AlarmSink
+from infra.constructs.alarms import METRICS_NAMESPACE, AlarmSink
 from infra.nag import acknowledge
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
-METRICS_NAMESPACE = "Kairos"
 DEFAULT_TIMEOUT = Duration.seconds(30)
 
 

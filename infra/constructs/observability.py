@@ -22,7 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.function import METRICS_NAMESPACE
+from infra.constructs.alarms import METRICS_NAMESPACE
 from infra.nag import acknowledge
 from kairos import metric_names
 

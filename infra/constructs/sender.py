@@ -17,7 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -27,8 +26,8 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.alarms import health_metric
 from infra.constructs.function import (
-    METRICS_NAMESPACE,
     FunctionDefaults,
     KairosFunction,
     wildcard_policy,
@@ -194,13 +193,7 @@ class Sender(Construct):
         defaults.alarms.alarm(
             self,
             "line-monthly-quota",
-            metric=cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name="Delivery_quota_exceeded",
-                dimensions_map={"service": SERVICE},
-                period=Duration.hours(1),
-                statistic="Sum",
-            ),
+            metric=health_metric("Delivery_quota_exceeded", SERVICE, Duration.hours(1)),
             threshold=1,
             description="Kairos: LINE's monthly message quota is used up; LINE sends fall "
             "back to email/SMS or end quota_exceeded",
