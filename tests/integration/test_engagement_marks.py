@@ -29,3 +29,22 @@ def test_only_the_first_open_and_click_of_a_known_delivery_are_first(stack: Loca
     # the first open's time stays
     record = DeliveryStore(stack.tables["main"], client).delivery("d-1")
     assert record is not None and record["opened_at"] == at
+
+
+def test_a_counted_first_open_adds_to_its_step_once(stack: LocalStack) -> None:
+    client = stack.client("dynamodb")
+    sent = Outcome(
+        delivery_id="d-2", member_id="m-2", journey="welcome", step="hello",
+        template="hello", enrolment_id="en-2", status="sent", time=NOW, channel="line",
+    )  # fmt: skip
+    DeliveryStore(stack.tables["main"], client).record([sent])
+    store = EngineStore(stack.tables["main"], client)
+    at, step = NOW.isoformat(), ("welcome", "hello")
+    # The first open marks the record and counts in the same transaction; a repeat,
+    # or an open of a delivery Kairos does not know, does neither
+    assert store.mark_engagement("d-2", "opened", at, step) is True
+    assert store.mark_engagement("d-2", "opened", at, step) is False
+    assert store.mark_engagement("d-none", "opened", at, step) is False
+    assert store.counters("welcome")["hello"]["opened"] == 1
+    record = DeliveryStore(stack.tables["main"], client).delivery("d-2")
+    assert record is not None and record["opened_at"] == at

@@ -152,13 +152,14 @@ class Engagement:
 
         self.counted: list[tuple[str, str, str]] = []
 
-    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
+    def mark_engagement(
+        self, delivery_id: str, kind: str, at: str, counted_for: tuple[str, str] | None = None
+    ) -> bool:
         first = (delivery_id, kind) not in self.marked
         self.marked.add((delivery_id, kind))
+        if first and counted_for is not None:
+            self.counted.append((*counted_for, kind))
         return first
-
-    def count_engagement(self, journey: str, step: str, kind: str) -> None:
-        self.counted.append((journey, step, kind))
 
 
 def test_the_first_open_and_click_of_a_delivery_count_for_its_step(

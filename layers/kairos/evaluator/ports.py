@@ -55,12 +55,11 @@ class Engagement(Protocol):
 
     def deliveries(self, delivery_ids: Iterable[str]) -> Mapping[str, DeliveryEngagement]: ...
 
-    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
-        """True the first time this kind is marked on a known delivery."""
-        ...
-
-    def count_engagement(self, journey: str, step: str, kind: str) -> None:
-        """Add one first `opened` or `clicked` to the journey step's counters."""
+    def mark_engagement(
+        self, delivery_id: str, kind: str, at: str, counted_for: tuple[str, str] | None = None
+    ) -> bool:
+        """True the first time this kind is marked on a known delivery; the first also
+        adds 1 to `kind` on the (journey, step) `counted_for`, atomically."""
         ...
 
 

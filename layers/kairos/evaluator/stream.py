@@ -124,13 +124,15 @@ class StreamReactions:
                 delivery_id = latest.sends[data["step"]]
         if not delivery_id:
             return
-        first = self.engagement.mark_engagement(str(delivery_id), kind, str(event.get("time")))
         sent_by = _step_of(str(delivery_id), enrolments)
-        if first and sent_by is not None and kind in COUNTED:
-            # Once per delivery: the step's funnel (`kairos stats`) and the dashboard.
-            # The delivery record keeps the time too (`steps.<id>.opened`).
-            self.engagement.count_engagement(*sent_by, kind)
-            step_counters.report({sent_by: {kind: 1}})
+        # The first of each per delivery counts in the step's funnel (`kairos stats`)
+        # and on the dashboard; the delivery record keeps its time (`steps.<id>.opened`).
+        counted = sent_by if kind in COUNTED else None
+        first = self.engagement.mark_engagement(
+            str(delivery_id), kind, str(event.get("time")), counted
+        )
+        if first and counted is not None:
+            step_counters.report({counted: {kind: 1}})
 
     def _date_timers(
         self, after: Member, before: Member | None, now: datetime, change: Commit

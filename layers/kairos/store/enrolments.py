@@ -124,38 +124,68 @@ class EngineStore:
             for values in map(from_item, items.values())
         }
 
-    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
+    def mark_engagement(
+        self, delivery_id: str, kind: str, at: str, counted_for: tuple[str, str] | None = None
+    ) -> bool:
         """Record an open or click on a delivery (first time only). True if this was
-        the first of its kind; False if marked before, or the delivery is unknown."""
+        the first of its kind; False if marked before, or the delivery is unknown.
+        `counted_for` (journey, step): the first also adds 1 to `kind` on that step's
+        counters, in the same transaction, so a crash cannot mark without counting."""
+        key = {"pk": to_attr(keys.delivery_pk(delivery_id)), "sk": to_attr(keys.DELIVERY_SK)}
+        names = {"#k": f"{kind}_at"}
+        if counted_for is None:
+            try:
+                response = self.client.update_item(
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="SET #k = if_not_exists(#k, :at)",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={":at": to_attr(at)},
+                    # The record as it was: an open or click already on it is not a first.
+                    ReturnValues="ALL_OLD",
+                )
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    return False
+                raise
+            return f"{kind}_at" not in response.get("Attributes", {})
+        journey, step = counted_for
+        shard = secrets.randbelow(keys.STATS_SHARDS)  # any: readers sum them all
         try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key={"pk": to_attr(keys.delivery_pk(delivery_id)), "sk": to_attr(keys.DELIVERY_SK)},
-                UpdateExpression="SET #k = if_not_exists(#k, :at)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#k": f"{kind}_at"},
-                ExpressionAttributeValues={":at": to_attr(at)},
-                # The record as it was: an open or click already on it is not a first.
-                ReturnValues="ALL_OLD",
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": key,
+                            "UpdateExpression": "SET #k = :at",
+                            "ConditionExpression": (
+                                "attribute_exists(pk) AND attribute_not_exists(#k)"
+                            ),
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": {":at": to_attr(at)},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": {
+                                "pk": to_attr(keys.stats_pk(journey, shard)),
+                                "sk": to_attr(keys.step_sk(step)),
+                            },
+                            "UpdateExpression": "ADD #c :one",
+                            "ExpressionAttributeNames": {"#c": kind},
+                            "ExpressionAttributeValues": {":one": to_attr(1)},
+                        }
+                    },
+                ]
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False  # marked before, or no such delivery
             raise
-        return f"{kind}_at" not in response.get("Attributes", {})
-
-    def count_engagement(self, journey: str, step: str, kind: str) -> None:
-        """ADD 1 to `kind` on the step's counters (any shard: readers sum them all)."""
-        self.client.update_item(
-            TableName=self.table,
-            Key={
-                "pk": to_attr(keys.stats_pk(journey, secrets.randbelow(keys.STATS_SHARDS))),
-                "sk": to_attr(keys.step_sk(step)),
-            },
-            UpdateExpression="ADD #k :one",
-            ExpressionAttributeNames={"#k": kind},
-            ExpressionAttributeValues={":one": to_attr(1)},
-        )
+        return True
 
     def segment_members(self, segment_id: str) -> Iterator[str]:
         kwargs: dict[str, Any] = {

@@ -82,11 +82,10 @@ class FakeStore:
     def deliveries(self, delivery_ids: Iterable[str]) -> dict[str, DeliveryEngagement]:
         return {}
 
-    def mark_engagement(self, delivery_id: str, kind: str, at: str) -> bool:
+    def mark_engagement(
+        self, delivery_id: str, kind: str, at: str, counted_for: tuple[str, str] | None = None
+    ) -> bool:
         return False
-
-    def count_engagement(self, journey: str, step: str, kind: str) -> None:
-        raise AssertionError("no engagement in these tests")
 
     def segment_members(self, segment_id: str) -> list[str]:
         return []
