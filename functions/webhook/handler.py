@@ -9,15 +9,20 @@ It never decides what to send; the table's stream takes it from here.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import console_imports
+import console_journeys
+import console_members
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.clock import from_epoch_ms
+from kairos.console.request import ConsoleRequest, Forbidden, Unauthenticated, principal_of
 from kairos.delivery.tracking import BadToken, ExpiredToken, Link, read_token
 from kairos.ingest import line, routes, ses, shop, signatures
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
@@ -312,9 +317,46 @@ def admin_merge(member_id: str, absorb_id: str) -> Response[Any]:
     return _answer(admin_api.merge_members(_admin(), unquote(member_id), unquote(absorb_id)))
 
 
+# ---- the console's API (API Gateway's Cognito authorizer has checked the token) ----
+
+ConsoleView = Callable[..., Response[Any]]
+CONSOLE_VIEWS: dict[str, ConsoleView] = {
+    **console_members.VIEWS,
+    **console_journeys.VIEWS,
+    **console_imports.VIEWS,
+}
+
+
+def _console(route: routes.Route, view: ConsoleView) -> Callable[..., Response[Any]]:
+    """Serve a console route: the caller from the authorizer's claims, their role
+    checked against the route's on every request, then the view."""
+
+    def serve(**params: str) -> Response[Any]:
+        event = app.current_event
+        principal = principal_of(event.request_context.authorizer.claims)
+        if route.role is None or not principal.may(route.role):
+            raise Forbidden(f"{route.method} /{route.path} needs the {route.role} role")
+        request = ConsoleRequest(
+            services=wired(),
+            principal=principal,
+            now=from_epoch_ms(event.request_context.request_time_epoch),
+            request_id=event.request_context.request_id or "unknown",
+            query=dict(event.query_string_parameters or {}),
+            body=raw_body() if route.method in ("POST", "PUT") else b"",
+        )
+        return view(request, **{k: unquote(v) for k, v in params.items()})
+
+    return serve
+
+
 routes.register(
     app,
     {
+        **{
+            route.view: _console(route, CONSOLE_VIEWS[route.view])
+            for route in routes.ROUTES
+            if route.auth == "cognito" and route.view in CONSOLE_VIEWS
+        },
         "admin_merge": admin_merge,
         "admin_find": admin_find,
         "admin_export": admin_export,
@@ -346,6 +388,27 @@ def bad_request(exc: IngestError) -> Response[Any]:
 def invalid_admin_request(exc: InvalidRequest) -> Response[Any]:
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"error": str(exc)}
+    )
+
+
+@app.exception_handler(Unauthenticated)  # type: ignore[untyped-decorator]
+def unauthenticated(exc: Unauthenticated) -> Response[Any]:
+    return Response(
+        status_code=401,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": str(exc)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
+def forbidden(exc: Forbidden) -> Response[Any]:
+    logger.info("console request forbidden", extra={"reason": str(exc)})
+    return Response(
+        status_code=403,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": str(exc)},
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -31,6 +31,13 @@ def load_function(name: str, *, fresh: bool = False) -> ModuleType:
     if not fresh and module_name in sys.modules:
         return sys.modules[module_name]
     path = FUNCTIONS_DIR / name / "handler.py"
+    # A handler imports the view modules beside it, as Lambda's code root allows.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    if fresh:
+        for sibling in path.parent.glob("*.py"):
+            if sibling.stem != "handler":
+                sys.modules.pop(sibling.stem, None)
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")

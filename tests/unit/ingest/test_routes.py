@@ -60,7 +60,19 @@ def test_a_view_without_a_route_is_refused() -> None:
 
 def test_admin_routes_and_only_they_are_iam() -> None:
     assert {r.auth for r in ROUTES if r.path.startswith("admin/")} == {"iam"}
-    assert {r.auth for r in ROUTES if not r.path.startswith("admin/")} == {"none"}
+    assert {r.auth for r in ROUTES if r.path.startswith("console/api/")} == {"cognito"}
+    public = [r for r in ROUTES if not r.path.startswith(("admin/", "console/api/"))]
+    assert {r.auth for r in public} == {"none"}
+
+
+def test_every_console_route_names_a_role_and_nothing_else_does() -> None:
+    assert {r.role for r in ROUTES if r.auth == "cognito"} <= {"staff", "marketer", "admin"}
+    assert all(r.role is not None for r in ROUTES if r.auth == "cognito")
+    assert all(r.role is None for r in ROUTES if r.auth != "cognito")
+    with pytest.raises(ValueError, match="names its role"):
+        Route("GET", "console/api/x", "x", "cognito")
+    with pytest.raises(ValueError, match="console routes and only they"):
+        Route("GET", "console/api/x", "x", "none")
     with pytest.raises(ValueError, match="admin routes and only they use iam"):
         Route("GET", "admin/members", "admin_find")
     with pytest.raises(ValueError, match="admin routes and only they use iam"):
