@@ -1,4 +1,7 @@
-"""API Gateway REST proxy events built from real HTTP requests, as Lambda receives them."""
+"""API Gateway REST proxy events built from real HTTP requests, as Lambda receives them.
+
+A request a Cognito authorizer let through carries the token's claims in
+`requestContext.authorizer.claims`, as a REST API passes them: every value a string."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ def proxy_event(
     request_time_ms: int,
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
+    authorizer_claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
@@ -47,6 +51,7 @@ def proxy_event(
             "identity": {"sourceIp": "127.0.0.1"},
             "accountId": "123456789012",
             "apiId": "local",
+            **({"authorizer": {"claims": authorizer_claims}} if authorizer_claims else {}),
         },
         "body": text,
         "isBase64Encoded": encoded,

@@ -64,6 +64,7 @@ class LocalRuntime:
         extra_env: dict[str, str] | None = None,
         pumps: bool = True,
         prefix: str = "kairos",
+        console_users: list[str] | None = None,
     ) -> LocalRuntime:
         """`prefix` names the tables, secrets and queues; the emulator's state is
         process-wide, so two runtimes in one process need different prefixes."""
@@ -71,7 +72,7 @@ class LocalRuntime:
         stack = create_local_stack(emulator, prefix=prefix, project_dir=project_dir)
         stack.extra_env.update(extra_env or {})
         host = FunctionHost(Boto3Clients(), {})
-        api = LocalApi(port, host.invoke)
+        api = LocalApi(port, host.invoke, console_users=console_users)
         stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", f"{api.url}/t/")
         fake_line = None
         ses_events = None
@@ -148,7 +149,11 @@ class LocalRuntime:
         if self.ses_events is not None and has_function("webhook"):
             from kairos_dev.local.fake_ses import SesEventPump
 
-            ses = SesEventPump(self.ses_events, lambda event: self.host.invoke("webhook", event))
+            def email_event(event: dict[str, Any]) -> Any:
+                with self.api.serial:  # one webhook call at a time, as the API makes them
+                    return self.host.invoke("webhook", event)
+
+            ses = SesEventPump(self.ses_events, email_event)
             self._loop("ses-events", ses.pump_once, 0.2)
 
     def stop(self) -> None:
