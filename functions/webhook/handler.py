@@ -252,6 +252,7 @@ def _admin() -> admin_api.AdminRequest:
         # `kairos local` serves the admin routes unsigned: no caller there.
         caller=identity.user_arn or identity.caller or "local",
         query=dict(event.query_string_parameters or {}),
+        audit=services_.audit,
     )
 
 

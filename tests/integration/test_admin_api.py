@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kairos.store.audit import AuditRepository
 from kairos.store.enrolments import EngineStore
 from kairos.store.members import MemberRepository
 from kairos.store.records import Commit, SegmentMember
 from kairos_dev.local.apigw import proxy_event
 from kairos_dev.local.emulator import Emulator
-from kairos_dev.local.stack import create_local_stack
+from kairos_dev.local.stack import LocalStack, create_local_stack
 from tests.builders import NOW_MS, WebhookClient, canonical
 
 CALLER = "arn:aws:iam::123456789012:user/desk"
@@ -202,3 +203,44 @@ def test_list_and_export_a_segment_and_a_tag(emulator: Emulator) -> None:
     assert raw_get(webhook, "/admin/members/export")[0] == 400
     assert raw_get(webhook, "/admin/members/export?tag=a&segment=vip")[0] == 400
     assert raw_get(webhook, "/admin/members/export?segment=vip&limit=0")[0] == 400
+
+
+def test_every_admin_write_and_export_is_audited_with_the_iam_caller(
+    webhook: WebhookClient, members: MemberRepository, stack: LocalStack
+) -> None:
+    trail = AuditRepository(stack.tables["main"], stack.client("dynamodb"))
+    keep = a_member(webhook, members)
+    assert webhook.events(canonical("e9", "line.follow", {"line_user_id": "U-amy"})).status == 200
+    absorb = members.find("line_user_id", "U-amy")
+    assert absorb is not None
+    # When the brand's tools tag, untag, note, export, merge and erase over the admin API
+    admin(webhook, "POST", f"/admin/members/{keep}/tags/vip")
+    admin(webhook, "DELETE", f"/admin/members/{keep}/tags/vip")
+    admin(webhook, "POST", f"/admin/members/{keep}/notes", {"text": "Call after 6pm"})
+    assert raw_get(webhook, "/admin/members/export?tag=vip")[0] == 200
+    admin(webhook, "POST", f"/admin/members/{keep}/merge/{absorb}?request=CS-3")
+    admin(webhook, "DELETE", f"/admin/members/{keep}?request=DSR-9")
+    # Then the audit trail holds each, newest first (the export is stamped earlier), by
+    # the IAM caller
+    entries, _ = trail.page(limit=20)
+    assert [(e.action, e.member_id) for e in entries] == [
+        ("member.erased", keep), ("member.merged", keep), ("note.added", keep),
+        ("tag.removed", keep), ("tag.added", keep), ("members.exported", None),
+    ]  # fmt: skip
+    assert {(e.by, e.role) for e in entries} == {(CALLER, "iam")}
+    assert entries[0].detail == {"request": "DSR-9"}
+    assert entries[1].detail == {"absorbed": absorb, "request": "CS-3"}
+    # A note's text stays on the member's timeline, never in the log.
+    assert entries[2].detail == {"chars": len("Call after 6pm")}
+    assert entries[-1].detail == {"tag": "vip", "rows": 0, "first_page": True}
+
+
+def test_staff_changes_on_the_timeline_say_who_made_them(
+    webhook: WebhookClient, members: MemberRepository
+) -> None:
+    member_id = a_member(webhook, members)
+    admin(webhook, "POST", f"/admin/members/{member_id}/tags/vip")
+    admin(webhook, "POST", f"/admin/members/{member_id}/notes", {"text": "hi", "author": "Bo"})
+    timeline = {e["kind"]: e["data"] for e in members.timeline(member_id)}
+    assert timeline["tag.added"] == {"tag": "vip", "by": CALLER}
+    assert timeline["member.note_added"] == {"author": "Bo", "text": "hi", "by": CALLER}

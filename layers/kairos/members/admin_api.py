@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kairos.members import audit
+from kairos.members.audit import AuditTrail
 from kairos.members.erase import erase
 from kairos.members.export import ExportPage, export_page
 from kairos.members.merge import MergeStore, merge
@@ -44,8 +46,17 @@ class AdminRequest:
     request_id: str
     """API Gateway's request id: keys the change's event, so it is applied once."""
     caller: str
-    """The signed caller (IAM user or role ARN), the default author of a note."""
+    """The signed caller (IAM user or role ARN): `by` on every change it makes, and the
+    default author of a note."""
     query: Mapping[str, str]
+    audit: AuditTrail
+    """Where every change and export is recorded (role `iam`)."""
+
+    def record(self, action: str, member_id: str | None, detail: dict[str, Any]) -> None:
+        audit.record(
+            self.audit, now=self.now, request_id=self.request_id, by=self.caller,
+            role=audit.IAM_ROLE, action=action, member_id=member_id, detail=detail,
+        )  # fmt: skip
 
 
 def _limit(query: Mapping[str, str], default: int) -> int:
@@ -127,20 +138,25 @@ def export_members(req: AdminRequest) -> tuple[str, str, ExportPage]:
         req.members, kind, name, int(raw), req.query.get("cursor") or None,
         attributes=attributes,
     )  # fmt: skip
+    first = not req.query.get("cursor")
+    req.record(audit.EXPORTED, None, {kind: name, "rows": page.members, "first_page": first})
     return kind, name, page
 
 
 def erase_member(req: AdminRequest, member_id: str) -> Answer:
     """Idempotent: 200 `erased`, then 200 `absent`. `?request=REF` is the deletion
     request's reference kept with the tombstones (default: this request's id)."""
+    reference = req.query.get("request") or req.request_id
     done = erase(
         member_id,
         req.erasure,
         req.now,
-        req.query.get("request") or req.request_id,
+        reference,
         member_id_key=req.brand.member_id_key,
         segment_ids=req.segment_ids(),
     )
+    if done.status == "erased":
+        req.record(audit.ERASED, member_id, {"request": reference})
     return 200, done.as_json()
 
 
@@ -149,23 +165,27 @@ def merge_members(req: AdminRequest, keep: str, absorb: str) -> Answer:
     200 `absent`; 404 without KEEP; 400 for the same member twice."""
     if keep == absorb:
         raise InvalidRequest("KEEP and ABSORB are the same member")
+    reference = req.query.get("request") or req.request_id
     try:
         done = merge(
-            keep, absorb, req.erasure, req.now, req.query.get("request") or req.request_id,
-            segment_ids=req.segment_ids(),
+            keep, absorb, req.erasure, req.now, reference, segment_ids=req.segment_ids(),
+            by=req.caller,
         )  # fmt: skip
     except LookupError:
         return 404, {"error": f"no member {keep}"}
+    if done.status == "merged":
+        req.record(audit.MERGED, keep, {"absorbed": absorb, "request": reference})
     return 200, done.as_json()
 
 
 def tag_member(req: AdminRequest, member_id: str, tag: str, *, add: bool) -> Answer:
     result = change_tag(
         req.members, member_id, tag, add=add, now=req.now, brand=req.brand,
-        request=req.request_id,
+        request=req.request_id, by=req.caller,
     )  # fmt: skip
     if result is None:
         return 404, {"error": f"no member {member_id}"}
+    req.record(audit.TAG_ADDED if add else audit.TAG_REMOVED, member_id, {"tag": tag})
     member = req.members.get(member_id)
     return 200, {"member_id": member_id, "tags": member.tags if member else []}
 
@@ -183,10 +203,11 @@ def note_member(req: AdminRequest, member_id: str, body: bytes) -> Answer:
         raise InvalidRequest("author: a string")
     result = add_note(
         req.members, member_id, author, data["text"], now=req.now, brand=req.brand,
-        request=req.request_id,
+        request=req.request_id, by=req.caller,
     )  # fmt: skip
     if result is None:
         return 404, {"error": f"no member {member_id}"}
+    req.record(audit.NOTE_ADDED, member_id, {"chars": len(data["text"])})
     return 201, {"member_id": member_id, "author": author, "status": result.status}
 
 

@@ -136,7 +136,9 @@ def merge(
     request: str,
     *,
     segment_ids: Iterable[str] = (),
+    by: str | None = None,
 ) -> Merged:
+    """ABSORB into KEEP; `by` (who asked) is kept on KEEP's timeline entry."""
     if keep_id == absorb_id:
         raise ValueError("KEEP and ABSORB are the same member")
     keep = store.profile(keep_id)
@@ -158,9 +160,8 @@ def merge(
         raise RuntimeError(f"member {keep_id} kept changing; run the merge again")
     store.index_tags(keep_id, set(combined.tags) - set(keep.tags))
     store.repoint_aliases(absorb_id, keep_id, absorb.linked())
-    store.record(
-        keep_id, now, f"merge-{absorb_id}", MERGED, {"absorbed": absorb_id, "request": request}
-    )
+    entry = {"absorbed": absorb_id, "request": request, **({"by": by} if by else {})}
+    store.record(keep_id, now, f"merge-{absorb_id}", MERGED, entry)
     items = store.partition(absorb_id)
     store.cancel_timers([*pending_timers(items.enrolments), *items.timers])
     store.leave_index(absorb_id, segments, absorb.tags)

@@ -148,9 +148,13 @@ def change_tag(
     now: datetime,
     brand: Brand,
     request: str,
+    by: str | None = None,
 ) -> ApplyResult | None:
+    """`by`: who made the change (the signed-in user, the IAM principal), kept on the
+    member's timeline entry."""
     kind = "tag.added" if add else "tag.removed"
-    return _apply(store, member_id, kind, {"tag": tag}, now, brand, request)
+    data = {"tag": tag, **({"by": by} if by else {})}
+    return _apply(store, member_id, kind, data, now, brand, request)
 
 
 def add_note(
@@ -162,6 +166,10 @@ def add_note(
     now: datetime,
     brand: Brand,
     request: str,
+    by: str | None = None,
 ) -> ApplyResult | None:
+    """`author` is shown with the note; `by` records who signed the request (the same
+    person for the console; the IAM principal for the admin API)."""
     check_note(author, text)
-    return _apply(store, member_id, NOTE, {"author": author, "text": text}, now, brand, request)
+    data = {"author": author, "text": text, **({"by": by} if by else {})}
+    return _apply(store, member_id, NOTE, data, now, brand, request)

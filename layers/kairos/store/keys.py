@@ -28,6 +28,8 @@ its access paths; keep both in step.
 | legacy counters   | STATS#<journey_id>              | STEP#<step_id>[#e<n>], HOUR#<hour>#e<n> | written before the partition shards; read, never written |
 | erasure tombstone | ERASED#<identifier hash>        | ERASED                      | an erased identifier (keyed hash): when, which request |
 | tag member        | TAG#<tag>#<shard>               | MEMBER#<member_id>          | who has a tag now (written with the profile) |
+| audit entry       | AUDIT#<yyyy-mm-dd>              | <iso time>#<request id>     | a staff change or export (UTC day): by, role, action, member, detail; gsi1 AUDITM#<member_id> / <iso time>#<request id>; TTL |
+| audit day         | AUDITDAYS                       | <yyyy-mm-dd>                | a day that has audit entries (readers skip empty days); TTL |
 """
 
 from __future__ import annotations
@@ -217,3 +219,23 @@ def stats_hour_sk(hour_bucket: str) -> str:
 def hour_from_sk(sk: str) -> str:
     """The hour of a `HOUR#` sort key, new (`HOUR#<hour>`) or legacy (`HOUR#<hour>#e<n>`)."""
     return sk.split("#")[1]
+
+
+# ---- audit trail (kairos.store.audit) -------------------------------------------------
+
+AUDIT_DAYS_PK = "AUDITDAYS"
+
+
+def audit_pk(day: str) -> str:
+    """The audit entries of one UTC day (`YYYY-MM-DD`)."""
+    return f"AUDIT#{day}"
+
+
+def audit_sk(iso_time: str, request_id: str) -> str:
+    """One entry: sortable time, then the request that made the change."""
+    return f"{iso_time}#{request_id}"
+
+
+def audit_member_pk(member_id: str) -> str:
+    """gsi1 partition of the audit entries naming one member."""
+    return f"AUDITM#{member_id}"

@@ -12,6 +12,7 @@ from kairos.config import RuntimeConfig
 from kairos.models.settings import Settings
 from kairos.project import load_settings
 from kairos.secrets import SecretStore
+from kairos.store.audit import AuditRepository
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.members import MemberRepository
 from kairos.store.merging import MergeRepository
@@ -26,6 +27,8 @@ class WebhookServices:
     deliveries: DeliveryStore
     erasure: MergeRepository
     """Erasures and merges (a merge removes the absorbed member as an erasure does)."""
+    audit: AuditRepository
+    """The audit trail: every staff change and export (console and admin API)."""
 
     def member_id_key(self) -> bytes:
         """The brand's member-id key (read through the secrets cache)."""
@@ -54,6 +57,7 @@ def build(config: RuntimeConfig, aws: AwsClients) -> WebhookServices:
         ),
         deliveries=DeliveryStore(config.table, dynamodb),
         erasure=MergeRepository(config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days),
+        audit=AuditRepository(config.table, dynamodb, ttl_days=config.timeline_ttl_days),
     )
 
 
