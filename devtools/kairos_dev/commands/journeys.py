@@ -71,22 +71,11 @@ def register(subparsers: Any) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from kairos.reports.waiting import waiting_rows
+
     store = engine_store(args.table)
     zone = brand_zone(args.project)
-    live = sorted(store.waiting(args.journey), key=lambda e: (e.step or "", e.member_id))
-    rows = [
-        {
-            "member_id": e.member_id,
-            "step": e.step,
-            "state": e.state,
-            "waiting_for": e.pending,
-            "until": e.wait_until.astimezone(zone).isoformat() if e.wait_until else None,
-            "entered_at": e.entered_at.astimezone(zone).isoformat(),
-            "version": e.journey_version,
-            "holdout": e.holdout,
-        }
-        for e in live
-    ]
+    rows = waiting_rows(store.waiting(args.journey), zone)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
