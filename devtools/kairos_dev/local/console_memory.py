@@ -90,6 +90,11 @@ class MemoryRuntime:
     def url(self) -> str:
         return self.api.url
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every function call; hold it to read the store from outside."""
+        return self._lock
+
     def now(self) -> datetime:
         """The virtual time: where the simulation ended plus the seconds served since."""
         began, virtual = self._served_from
