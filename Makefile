@@ -44,6 +44,11 @@ demo: $(INSTALLED)
 local: $(INSTALLED)
 	$(VENV)/bin/kairos local $(PROJECT)
 
+## The back office over the example brand's simulated year (docs/console.md).
+.PHONY: console
+console: $(INSTALLED) console-build
+	$(VENV)/bin/kairos local $(PROJECT) --backend memory --simulate-until 2026-12-31
+
 ## Every test tier (pytest's "no tests ran" exit 5 fails like any other failure).
 test: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
