@@ -10,7 +10,7 @@ import re
 import pytest
 
 from kairos.ingest.routes import CONSOLE_PREFIX, ROLES, ROUTES, Route
-from tests.console.client import Console
+from tests.unit.console.client import Console
 
 CONSOLE = [r for r in ROUTES if r.auth == "cognito"]
 MEMBERS_FAMILY = {
@@ -59,7 +59,7 @@ def test_a_token_without_a_user_name_is_a_401(console: Console) -> None:
 
 
 def test_groups_outside_the_console_roles_are_a_403(console: Console) -> None:
-    from tests.console import client
+    from tests.unit.console import client
 
     client.USERS["stranger"] = {"cognito:username": "x", "cognito:groups": "billing"}
     try:

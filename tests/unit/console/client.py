@@ -19,7 +19,7 @@ from kairos_dev.local.functions import FunctionHost
 from kairos_dev.local.stack import create_local_stack
 from tests.builders import NOW_MS
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 USERS: dict[str, dict[str, str] | None] = {
     "none": None,
     "staff": {"cognito:username": "sam", "email": "sam@brand.example", "cognito:groups": "staff"},
