@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -114,6 +115,19 @@ def test_the_api_refuses_a_missing_or_bad_token_before_the_function(
     headers = {"Authorization": authorization} if authorization is not None else {}
     status, _, body = fetch(f"{runtime.url}/console/api/me", headers=headers)
     assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+
+
+def test_every_console_route_needs_a_token(runtime: MemoryRuntime) -> None:
+    from kairos.ingest.routes import ROUTES
+
+    console_routes = [r for r in ROUTES if r.auth == "cognito"]
+    assert len(console_routes) > 10
+    for route in console_routes:
+        path = re.sub(r"\{[a-z_]+\}", "x", route.api_path)
+        status, _, body = fetch(
+            f"{runtime.url}{path}", route.method, b"" if route.method in ("POST", "PUT") else None
+        )
+        assert (status, json.loads(body)) == (401, {"message": "Unauthorized"}), route
 
 
 def test_a_token_from_another_run_or_an_expired_one_is_refused(runtime: MemoryRuntime) -> None:
