@@ -15,11 +15,12 @@ from typing import Any
 from kairos.ingest.signatures import sign_kairos, sign_line
 from kairos.store.members import MemberRepository
 from kairos_dev.local.console_memory import MemoryRuntime
-from tests.builders import follow, line_body
+from tests.builders import follow, line_body, text_message
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_ITEM = "<script>alert('order')</script>乳膠枕"
 HOSTILE_NOTE = "<script>alert('note')</script>call back after 6pm"
+HOSTILE_MESSAGE = "<script>alert('line')</script>is the mattress in stock?"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ def seed(runtime: MemoryRuntime) -> dict[str, str]:
     now = runtime.now()
     now_ms = int(now.timestamp() * 1000)
     follows = [follow(p.line_user_id, f"seed-follow-{p.key}", ts=now_ms - 60_000) for p in PEOPLE]
-    body = line_body(*follows)
+    said = text_message(
+        HOSTILE.line_user_id, "seed-message-hostile", HOSTILE_MESSAGE, now_ms - 30_000
+    )
+    body = line_body(*follows, said)
     _post(f"{api}/line/webhook", body, {"X-Line-Signature": sign_line(body, secrets.line_channel_secret)})  # fmt: skip
     events = [
         {"id": f"seed-profile-{p.key}", "type": "profile.updated", "time": _iso(now - timedelta(seconds=50)),
