@@ -154,12 +154,17 @@ def exact_search(index: ExactIndex, q: str, *, limit: int, cursor: str | None) -
         member_ids: list[str]
         next: str | None
 
+    typed = [q]
+    digits = q.translate(str.maketrans("", "", " -()"))
+    if digits.isdigit() and digits.startswith("0") and 9 <= len(digits) <= 10:
+        typed.append("+886" + digits[1:])  # a Taiwan number as people write it
     wanted: list[tuple[str, str]] = []
     for kind in LOOKUP_KINDS:
-        try:
-            wanted.append(identifier(kind, q))
-        except InvalidRequest:
-            continue
+        for value in typed:
+            try:
+                wanted.append(identifier(kind, value))
+            except InvalidRequest:
+                continue
     return Page(index.holders(wanted, [q] if q else [])[:limit], None)
 
 
