@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,29 @@ def test_a_bad_console_user_stops_kairos_local_with_the_reason(
 ) -> None:
     assert main(["local", EXAMPLES, "--console-user", "ana:boss"]) == 2
     assert "the role is one of staff, marketer, admin, not 'boss'" in capsys.readouterr().err
+
+
+def test_the_console_over_a_simulated_year_is_populated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given what `make console` runs: the example year on the memory backend
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    until = datetime.fromisoformat("2027-01-01T00:00:00+08:00")
+    local = MemoryRuntime.start(EXAMPLES, port=0, simulate_until=until, pumps=False)
+    try:
+        # Then its clock goes on from the simulation's end
+        assert local.now() >= until
+        assert local.simulated > 200 and local.deliveries > 100
+        # And a signed-in user finds the year's members through the console's API
+        token, _ = local.api.tokens.issue(ConsoleUser("staff", "staff"))
+        status, _, body = fetch(
+            f"{local.url}/console/api/members?q=%E9%99%B3",  # 陳
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert status == 200
+        assert json.loads(body)["items"]
+    finally:
+        local.stop()
+        os.environ.clear()
+        os.environ.update(saved)
