@@ -53,9 +53,9 @@ def _history(req: ConsoleRequest) -> HistoryReads:
     return HistoryReads(store.table, store.client)
 
 
-def _search_index(req: ConsoleRequest) -> Any | None:
-    """The search index (kairos.console.search.SearchIndex) where the wiring has one."""
-    return getattr(_services(req), "search_index", None)
+def _search_index(req: ConsoleRequest) -> Any:
+    """The search index (kairos.console.search.SearchIndex): the member store's reads."""
+    return members.search_index(_services(req).members)
 
 
 def console_me(req: ConsoleRequest) -> Response[Any]:

@@ -133,6 +133,17 @@ class ExactIndex:
         return [], None
 
 
+SEARCH_READS = ("holders", "name_prefix", "newest")
+
+
+def search_index(store: ListStore) -> Any:
+    """The member store itself when it has the search reads (kairos.store.search_index,
+    a mixin of the repository), else exact lookups over it."""
+    if all(hasattr(store, name) for name in SEARCH_READS):
+        return store
+    return ExactIndex(store)
+
+
 class Found(Protocol):
     """A page of search results (kairos.console.search.SearchPage)."""
 
@@ -222,7 +233,7 @@ def page_ids(
     if f.source == "segment":
         return store.segmented(f.value, f.limit, f.cursor)
     # A search, or (empty) the newest members.
-    page = search(index or ExactIndex(store), f.value, limit=f.limit, cursor=f.cursor)
+    page = search(index or search_index(store), f.value, limit=f.limit, cursor=f.cursor)
     return list(page.member_ids), page.next
 
 

@@ -73,13 +73,13 @@ class Console:
         result = self.host.invoke("webhook", proxy_event("POST", "/events", headers, body, NOW_MS))
         assert result["statusCode"] == 200, result.get("body")
 
-    def member(self, email: str, **profile: Any) -> str:
-        """A member known by email (and whatever profile given); their id."""
+    def member(self, email: str, at: str = "2026-03-01T10:00:00+08:00", **profile: Any) -> str:
+        """A member known by email from `at` (and whatever profile given); their id."""
         self.events(
             {
                 "id": f"p-{email}",
                 "type": "profile.updated",
-                "time": "2026-03-01T10:00:00+08:00",
+                "time": at,
                 "member": {"email": email},
                 "data": profile,
             }

@@ -13,6 +13,7 @@ import pytest
 
 from kairos.engine.enrolment import Enrolment
 from kairos.store.enrolments import EngineStore
+from kairos.store.members import MemberRepository
 from kairos.store.records import Commit, TimelineEntry
 from tests.unit.console.client import Console
 
@@ -257,3 +258,21 @@ def test_export_is_the_list_as_csv_paged_and_audited(console: Console) -> None:
         ("mia", "marketer", {"rows": 1, "first_page": False, "tag": "vip"}),
         ("mia", "marketer", {"rows": 2, "first_page": True, "tag": "vip"}),
     ]
+
+
+SEARCH_INDEX = pytest.mark.skipif(
+    not hasattr(MemberRepository, "name_prefix"),
+    reason="the member store has no name or joined index yet (kairos.store.search_index)",
+)
+
+
+@SEARCH_INDEX
+def test_a_name_prefix_and_the_newest_members(console: Console) -> None:
+    chen = console.member("chen@example.com", name="陳小美", at="2026-02-01T10:00:00+08:00")
+    lin = console.member("lin@example.com", name="林大明", at="2026-02-20T10:00:00+08:00")
+    found = console.call("GET", f"members?q={quote('陳')}").body["items"]
+    assert [r["member_id"] for r in found] == [chen]
+    newest = console.call("GET", "members?limit=1").body
+    assert [r["member_id"] for r in newest["items"]] == [lin] and newest["next"]
+    older = console.call("GET", f"members?limit=1&cursor={quote(newest['next'])}").body
+    assert [r["member_id"] for r in older["items"]] == [chen]
