@@ -70,8 +70,8 @@ def test_a_race_is_read_again_not_lost(side: Side) -> None:
     original_state = members.state
     raced = {"done": False}
 
-    def state_then_race(member_id: str, order_id: str | None, referrer_id: str | None):  # type: ignore[no-untyped-def]
-        snapshot = original_state(member_id, order_id, referrer_id)
+    def state_then_race(member_id: str, order_id: str | None, referrer_id: str | None, *erased):  # type: ignore[no-untyped-def]
+        snapshot = original_state(member_id, order_id, referrer_id, *erased)
         if not raced["done"]:
             raced["done"] = True
             other = event("r-other", "tag.added", {"line_user_id": "U-cy"}, tag="vip")

@@ -1,9 +1,9 @@
 """What ingest needs from the store, in domain terms.
 
-Four small ports, one algorithm (kairos.ingest.service): find who owns identifiers,
-read a member's state, commit one event's change conditionally, and
-tell which identifiers were erased. The DynamoDB adapter
-(kairos.store.members) implements all three; raw items never cross them.
+Three small ports, one algorithm (kairos.ingest.service): find who owns identifiers,
+read a member's state (with which of the identifiers were erased, in the same read),
+commit one event's change conditionally. The DynamoDB adapter (kairos.store.members)
+implements all three; raw items never cross them.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ Identifier = tuple[str, str]
 @dataclass(frozen=True)
 class StoredState:
     """What the store holds for one event's member: profile, the order it names, the
-    referrer's profile (each None when absent)."""
+    referrer's profile (each None when absent), and which of the identifier hashes
+    asked about have a tombstone."""
 
     member: Member | None
     order: OrderContribution | None = None
     referrer: Member | None = None
+    erased: frozenset[str] = frozenset()
 
 
 class Committed(Enum):
@@ -49,8 +51,15 @@ class IdentityIndex(Protocol):
 
 class MemberSnapshots(Protocol):
     def state(
-        self, member_id: str, order_id: str | None, referrer_id: str | None
-    ) -> StoredState: ...
+        self,
+        member_id: str,
+        order_id: str | None,
+        referrer_id: str | None,
+        erased: Iterable[str] = (),
+    ) -> StoredState:
+        """One batch read: the profile, the order, the referrer, and the tombstones of
+        the identifier hashes in `erased` (kairos.ingest.erased)."""
+        ...
 
 
 class EventCommits(Protocol):
@@ -63,11 +72,5 @@ class EventCommits(Protocol):
         ...
 
 
-class ErasureIndex(Protocol):
-    def erased(self, hashes: Iterable[str]) -> set[str]:
-        """Which of these identifier hashes (kairos.ingest.erased) have a tombstone."""
-        ...
-
-
-class IngestStore(IdentityIndex, MemberSnapshots, EventCommits, ErasureIndex, Protocol):
+class IngestStore(IdentityIndex, MemberSnapshots, EventCommits, Protocol):
     """Everything the ingest service uses, as one parameter."""

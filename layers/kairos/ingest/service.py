@@ -3,7 +3,8 @@
 The algorithm lives here, the store only reads and writes: resolve identity from the
 identifiers' owners, read the member's state, plan the change (kairos.ingest.profile),
 commit it conditionally; when another writer got there first, read again and re-plan.
-Each event costs three requests when nothing races (see kairos.store.members).
+Each event costs three requests when nothing races, a new member's too: the erasure
+tombstones are read with its state (see kairos.store.members).
 """
 
 from __future__ import annotations
@@ -33,15 +34,13 @@ class ApplyResult:
     """`applied`, `duplicate`, or a Change outcome such as `order_known`."""
 
 
-def names_erased(
-    event: CanonicalEvent, fresh: dict[str, str], store: IngestStore, key: bytes
-) -> bool:
-    """Does the event link an erased identifier without a new consent? Asked only when
-    it names identifiers no member holds (so at most one more read, for new members)."""
+def erasure_checks(event: CanonicalEvent, fresh: dict[str, str], key: bytes) -> set[str]:
+    """The identifier hashes whose tombstones decide the event: those of identifiers no
+    member holds (so only for new members and new links), unless the event is a new
+    consent. Read with the member's state, in the same request."""
     if not fresh or grants_consent(event):
-        return False
-    hashes = {identifier_hash(kind, value, key) for kind, value in fresh.items()}
-    return bool(store.erased(hashes))
+        return set()
+    return {identifier_hash(kind, value, key) for kind, value in fresh.items()}
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -95,14 +94,15 @@ def apply_event(
             else None
         )
         fresh = {**resolution.link, **(referrer.link if referrer else {})}
-        if names_erased(event, fresh, store, member_id_key):
-            # An erased member's late event: dropped, nothing written (docs/events.md).
-            return ApplyResult(event.id, "", "erased")
         stored = store.state(
             resolution.member_id,
             str(order_id) if order_id else None,
             referrer.member_id if referrer else None,
+            erasure_checks(event, fresh, member_id_key),
         )
+        if stored.erased:
+            # An erased member's late event: dropped, nothing written (docs/events.md).
+            return ApplyResult(event.id, "", "erased")
         snapshot = Snapshot(
             member_id=resolution.member_id,
             member=stored.member,

@@ -49,7 +49,8 @@ class ErasureStore(Protocol):
         ...
 
     def leave_index(self, member_id: str, segment_ids: Iterable[str], tags: Iterable[str]) -> None:
-        """Delete the member's entries in these segments and tag index shards."""
+        """Delete the member's entries in these segments and tag index shards, and its
+        search index entries (names, joining order) as its profile stands."""
         ...
 
     def delete_items(self, handles: Iterable[ItemHandle]) -> None: ...

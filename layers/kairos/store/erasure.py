@@ -9,7 +9,8 @@ Every access is by key (docs/data-model.md, "Erasing a member"):
   enrolment and from each `TIMER#` reference in the partition (date and segment-recheck
   timers)                                           (1 per waiting enrolment or reference)
 - its deliveries: UpdateItem `DELIVERY#<id>` REMOVE the personal fields  (1 per send)
-- index entries: BatchWriteItem deletes of `SEGMENT#<s>` and `TAG#<t>#<n>` / `MEMBER#<id>`
+- index entries: BatchWriteItem deletes of `SEGMENT#<s>` and `TAG#<t>#<n>` / `MEMBER#<id>`,
+  and of the search entries (`NAME#…`, `JOINED#…`) the profile, read again, names
 - the partition: BatchWriteItem deletes, 25 a request; the profile last (conditional).
 """
 
@@ -30,6 +31,7 @@ from kairos.store.batch import batch_write
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.members import member_from_item
 from kairos.store.records import ItemHandle, MemberItems, Timer
+from kairos.store.search_index import entry_keys
 from kairos.store.timers import DueIndex
 
 DELIVERY_PERSONAL_FIELDS = ("member_id", "enrolment_id", "provider_message_id", "text", "reason")
@@ -156,6 +158,10 @@ class ErasureRepository:
         sk = keys.member_pk(member_id)
         handles = [(keys.segment_pk(s), sk) for s in segment_ids]
         handles += [(keys.tag_pk(t, keys.tag_shard(member_id)), sk) for t in tags]
+        # The search entries follow the profile as it is now: a name an event set since
+        # the caller read it is removed too (the caller's next round sees that event).
+        profile = self.profile(member_id)
+        handles += entry_keys(profile) if profile is not None else []
         self.delete_items(handles)
 
     def delete_items(self, handles: Iterable[ItemHandle]) -> None:

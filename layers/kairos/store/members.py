@@ -5,9 +5,11 @@ member an event belongs to and what changes is kairos.ingest's job.
 
 Access patterns (see keys.py and docs/data-model.md):
 - owners of identifiers: BatchGetItem on ALIAS#<kind>#<value>             (1 request)
-- a member's state:      BatchGetItem on the profile (+ order, + referrer) (1 request)
+- a member's state:      BatchGetItem on the profile (+ order, + referrer, + the
+  tombstones of identifiers no member holds yet)                          (1 request)
 - commit one event:      TransactWriteItems — event marker (attribute_not_exists),
-  profile (version check), timeline entry, new aliases, order, referrer   (1 request)
+  profile (version check), timeline entry, new aliases, order, referrer, tag index
+  and search index changes (kairos.store.search_index)                    (1 request)
 - show a member:         GetItem profile; Query MEMBER#<id> begins_with TL# (a page,
   newest first); its notes: the same Query filtered on `kind`
 - members by tag or segment: kairos.store.member_index (the indexes, paged)
@@ -35,10 +37,11 @@ from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.member_index import MemberIndexReads
 from kairos.store.member_index import member_from_item as member_from_item
+from kairos.store.search_index import SearchReads, index_changes
 from kairos.store.timeline import timeline_item
 
 
-class MemberRepository(MemberIndexReads):
+class MemberRepository(MemberIndexReads, SearchReads):
     def __init__(
         self,
         table: str,
@@ -135,13 +138,6 @@ class MemberRepository(MemberIndexReads):
 
     # ---- ingest's ports ----------------------------------------------------------------
 
-    def erased(self, hashes: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(hashes))
-        if not wanted:
-            return set()
-        found = self._batch_get([(keys.erased_pk(h), keys.ERASED_SK) for h in wanted])
-        return {h for h in wanted if (keys.erased_pk(h), keys.ERASED_SK) in found}
-
     def owners(self, identifiers: Iterable[Identifier]) -> dict[Identifier, str]:
         wanted = list(dict.fromkeys(identifiers))
         if not wanted:
@@ -154,12 +150,20 @@ class MemberRepository(MemberIndexReads):
                 owners[(kind, value)] = item["member_id"]["S"]
         return owners
 
-    def state(self, member_id: str, order_id: str | None, referrer_id: str | None) -> StoredState:
+    def state(
+        self,
+        member_id: str,
+        order_id: str | None,
+        referrer_id: str | None,
+        erased: Iterable[str] = (),
+    ) -> StoredState:
         profile_key = (keys.member_pk(member_id), keys.PROFILE_SK)
         wanted = [profile_key]
         order_key = (keys.member_pk(member_id), keys.order_sk(order_id)) if order_id else None
         referrer_key = (keys.member_pk(referrer_id), keys.PROFILE_SK) if referrer_id else None
         wanted += [k for k in (order_key, referrer_key) if k is not None]
+        tombstones = {h: (keys.erased_pk(h), keys.ERASED_SK) for h in erased}
+        wanted += tombstones.values()
         items = self._batch_get(wanted)
         profile = items.get(profile_key)
         order = items.get(order_key) if order_key else None
@@ -168,6 +172,7 @@ class MemberRepository(MemberIndexReads):
             member=member_from_item(profile) if profile else None,
             order=OrderContribution.model_validate(from_item(order)["order"]) if order else None,
             referrer=member_from_item(referrer) if referrer else None,
+            erased=frozenset(h for h, k in tombstones.items() if k in items),
         )
 
     def commit(
@@ -219,6 +224,7 @@ class MemberRepository(MemberIndexReads):
         for kind, value in snapshot.link.items():
             items.append(_put_new(self.table, self._alias(kind, value, member.member_id)))
         items.extend(self._tag_index(member, snapshot.member))
+        items.extend(index_changes(self.table, member, snapshot.member))
         if change.order_put is not None:
             order = to_item(
                 {
@@ -246,6 +252,7 @@ class MemberRepository(MemberIndexReads):
             items.append(
                 self._put_profile(change.referrer, snapshot.referrer, change.referrer_event)
             )
+            items.extend(index_changes(self.table, change.referrer, snapshot.referrer))
             for kind, value in snapshot.referrer_link.items():
                 items.append(
                     _put_new(self.table, self._alias(kind, value, change.referrer.member_id))

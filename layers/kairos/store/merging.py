@@ -6,7 +6,9 @@ Access by key only (docs/data-model.md, "Merging two members"):
   and order under `MEMBER#<keep>` (orders `attribute_not_exists`: KEEP's copy wins);
 - KEEP's orders: Query `MEMBER#<keep>` begins_with `ORDER#`;
 - KEEP's profile: UpdateItem conditional on `version` (its `last_event` untouched, so
-  the evaluator's stream filter sees no new event);
+  the evaluator's stream filter sees no new event); when the merge changes KEEP's names
+  or `joined_at`, the profile is read first and the update goes in one
+  TransactWriteItems with the search index's changes (kairos.store.search_index);
 - aliases: Put `ALIAS#<kind>#<value>` → KEEP, conditional on pointing at ABSORB.
 """
 
@@ -23,6 +25,7 @@ from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.erasure import ErasureRepository
+from kairos.store.search_index import index_changes
 from kairos.store.timeline import timeline_item
 
 PROFILE_FIELDS = ("profile", "tags", "stats", "identifiers", "aliases", "field_times", "updated_at")
@@ -81,12 +84,27 @@ class MergeRepository(ErasureRepository):
         ]
 
     def put_profile(self, member: Member, expected_version: int) -> bool:
+        current = self.profile(member.member_id)
+        if current is None or current.version != expected_version:
+            return False
+        update = self._profile_update(member, expected_version)
+        changes = index_changes(self.table, member, current)
+        if not changes:
+            return _conditional(self.client.update_item, **update)
+        try:
+            self.client.transact_write_items(TransactItems=[{"Update": update}, *changes])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def _profile_update(self, member: Member, expected_version: int) -> dict[str, Any]:
         values = member.model_dump(mode="json")
         names = {f"#f{i}": name for i, name in enumerate(PROFILE_FIELDS)}
         attrs = {f":v{i}": to_attr(values[name]) for i, name in enumerate(PROFILE_FIELDS)}
         sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(PROFILE_FIELDS)))
-        return _conditional(
-            self.client.update_item,
+        return dict(
             TableName=self.table,
             Key={"pk": to_attr(keys.member_pk(member.member_id)), "sk": to_attr(keys.PROFILE_SK)},
             UpdateExpression=f"SET {sets}, version = :next",
