@@ -2,9 +2,10 @@
 lifecycle (at the request's time, in the brand's zone), whether each channel can reach
 them and why, notes with their authors, their journeys, and the first page of history.
 
-Reads: GetItem of the profile; Query of the member's notes (their timeline filtered on
-`member.note_added`, at most 50); Query of their enrolments (`ENROL#`); one history
-page (kairos.console.history). Nothing reads another member's items.
+Reads: GetItem of the profile; the member's newest notes (their timeline filtered on
+`member.note_added`, at most `NOTES_SHOWN`, bounded reads: kairos.store.history); Query
+of their enrolments (`ENROL#`); one history page (kairos.console.history). Nothing
+reads another member's items, nor the whole of a long history.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from kairos.engine.enrolment import Enrolment
 from kairos.members.service import NOTE
 from kairos.models.member import Member
 from kairos.models.settings import Settings
-from kairos.store.history import HistoryReads
+from kairos.store.history import HistoryReads, KindFilter
 
 NOTES_SHOWN = 50
 _ENDED: dict[str, How] = {"completed": "completed", "exited": "exited"}
@@ -41,10 +42,6 @@ _ENDED: dict[str, How] = {"completed": "completed", "exited": "exited"}
 
 class PageReads(Protocol):
     def get(self, member_id: str) -> Member | None: ...
-
-    def timeline_of_kind(
-        self, member_id: str, kind: str, limit: int = 50
-    ) -> list[dict[str, Any]]: ...
 
 
 class EnrolmentReads(Protocol):
@@ -143,8 +140,10 @@ def journeys(enrolments: list[Enrolment]) -> Journeys:
     return Journeys(current=current, past=past)
 
 
-def notes(store: PageReads, member_id: str) -> list[Note]:
-    found = store.timeline_of_kind(member_id, NOTE, NOTES_SHOWN)
+def notes(history: HistoryReads, member_id: str) -> list[Note]:
+    """The newest notes, read as a filtered history page (bounded: a member with a long
+    history and few notes is not read to its end; older notes are in `kind=staff`)."""
+    found, _ = history.page(member_id, NOTES_SHOWN, None, KindFilter(kinds=(NOTE,)))
     return [
         Note(
             time=n["time"],
@@ -183,7 +182,7 @@ def member_page(
     return MemberPage(
         member=detail(member, settings, now),
         reachability=reachability(member),
-        notes=notes(store, member_id),
+        notes=notes(history, member_id),
         journeys=journeys(enrolments.enrolments(member_id)),
         history=history_page(history, member_id, {}),
     )
