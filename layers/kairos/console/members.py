@@ -157,14 +157,14 @@ class Found(Protocol):
 Search = Callable[..., Found]
 
 
+@dataclass(frozen=True)
+class ExactPage:
+    member_ids: list[str]
+    next: str | None
+
+
 def exact_search(index: ExactIndex, q: str, *, limit: int, cursor: str | None) -> Found:
     """Exact lookups only, for a layer without kairos.console.search."""
-
-    @dataclass
-    class Page:
-        member_ids: list[str]
-        next: str | None
-
     typed = [q]
     digits = q.translate(str.maketrans("", "", " -()"))
     if digits.isdigit() and digits.startswith("0") and 9 <= len(digits) <= 10:
@@ -176,7 +176,7 @@ def exact_search(index: ExactIndex, q: str, *, limit: int, cursor: str | None) -
                 wanted.append(identifier(kind, value))
             except InvalidRequest:
                 continue
-    return Page(index.holders(wanted, [q] if q else [])[:limit], None)
+    return ExactPage(index.holders(wanted, [q] if q else [])[:limit], None)
 
 
 def the_search() -> Search:

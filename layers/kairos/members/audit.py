@@ -23,7 +23,11 @@ NOTE_ADDED = "note.added"
 ERASED = "member.erased"
 MERGED = "member.merged"
 EXPORTED = "members.exported"
-ACTIONS = (TAG_ADDED, TAG_REMOVED, NOTE_ADDED, ERASED, MERGED, EXPORTED)
+IMPORT_STARTED = "import.started"
+IMPORT_CHUNK = "import.chunk"
+ACTIONS = (
+    TAG_ADDED, TAG_REMOVED, NOTE_ADDED, ERASED, MERGED, EXPORTED, IMPORT_STARTED, IMPORT_CHUNK,
+)  # fmt: skip
 IAM_ROLE = "iam"
 """The role recorded for the admin API's callers (IAM decides what they may do)."""
 

@@ -97,3 +97,12 @@ def test_a_request_reference_is_required_and_plain() -> None:
     for bad in ({}, {"request": ""}, {"request": "<script>"}, {"request": "x" * 101}):
         with pytest.raises(InvalidRequest, match=r"^request:"):
             reference(bad)
+
+
+def test_the_schema_names_every_audited_action() -> None:
+    from typing import get_args
+
+    from kairos.console.models import AuditAction
+    from kairos.members.audit import ACTIONS
+
+    assert set(get_args(AuditAction)) == set(ACTIONS)
