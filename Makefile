@@ -5,6 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
+# The console (console/, docs/console.md): its npm install and its build, redone only when
+# its lock file or its sources change.
+CONSOLE_INSTALLED := console/node_modules/.installed
+CONSOLE_BUILT := console/dist/.built
+CONSOLE_SOURCES := $(shell find console/src console/scripts -type f 2>/dev/null) \
+	console/index.html console/vite.config.ts console/tsconfig.json console/package.json
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 PROJECT ?= examples
 CDK_CONTEXT ?=
@@ -20,7 +26,7 @@ STAGE = $(or $(patsubst kairos:stage=%,%,$(filter kairos:stage=%,$(CDK_CONTEXT))
 # broadening) overrides it, e.g. for a pipeline that reviewed the diff already.
 REQUIRE_APPROVAL ?= $(if $(filter dev,$(STAGE)),never,any-change)
 
-.PHONY: install demo local test test-unit test-integration test-infra test-e2e lint synth deploy bench clean lock update-deps
+.PHONY: install console-build demo local test test-unit test-integration test-infra test-e2e lint synth deploy bench clean lock update-deps
 
 # The dev install (and CI's, which runs `make test`): exactly the locked versions.
 $(INSTALLED): pyproject.toml $(DEV_LOCK)
@@ -36,6 +42,17 @@ $(NODE_INSTALLED): package.json
 
 install: $(INSTALLED) $(NODE_INSTALLED)
 
+$(CONSOLE_INSTALLED): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE_INSTALLED) $(CONSOLE_SOURCES)
+	cd console && npm run --silent types:check && npm run build
+	touch $@
+
+## The console's files in console/dist (served by kairos local, deployed by the stack).
+console-build: $(CONSOLE_BUILT)
+
 ## The main job, locally on the embedded AWS emulator.
 demo: $(INSTALLED)
 	$(VENV)/bin/kairos demo $(PROJECT)
@@ -50,7 +67,7 @@ console: $(INSTALLED) console-build
 	$(VENV)/bin/kairos local $(PROJECT) --backend memory --simulate-until 2026-12-31
 
 ## Every test tier (pytest's "no tests ran" exit 5 fails like any other failure).
-test: $(INSTALLED) $(NODE_INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED) $(CONSOLE_BUILT)
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
 
 test-unit: $(INSTALLED)
@@ -95,4 +112,5 @@ bench: $(INSTALLED)
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out build .kairos .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out build .kairos .pytest_cache .mypy_cache .ruff_cache \
+		console/node_modules console/dist

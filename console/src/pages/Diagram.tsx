@@ -1,0 +1,99 @@
+// A journey's steps as layers (distance from the trigger), each step a box with its
+// counts and where it leads; a step box is a button: clicking it lists who waits there.
+import type { GraphEdge, GraphNode } from "../api/pending";
+import { num } from "../lib/format";
+import { type Key, t } from "../lib/i18n";
+
+const COUNTS = ["entered", "sent", "delivered", "opened", "clicked", "converted", "waiting"] as const;
+const MARKERS = new Set(["trigger", "end", "converted"]);
+
+/** Nodes by layer: breadth first from the trigger(s), the rest after. */
+export function layers(nodes: GraphNode[], edges: GraphEdge[]): GraphNode[][] {
+  const depth = new Map<string, number>();
+  const queue = nodes.filter((node) => node.kind === "trigger").map((node) => node.id);
+  if (!queue.length && nodes.length) queue.push(nodes[0].id);
+  for (const id of queue) depth.set(id, 0);
+  while (queue.length) {
+    const id = queue.shift() as string;
+    for (const edge of edges) {
+      if (edge.from === id && !depth.has(edge.to)) {
+        depth.set(edge.to, (depth.get(id) ?? 0) + 1);
+        queue.push(edge.to);
+      }
+    }
+  }
+  let last = Math.max(0, ...depth.values());
+  const rows: GraphNode[][] = [];
+  for (const node of nodes) {
+    if (!depth.has(node.id)) depth.set(node.id, ++last);
+    const at = depth.get(node.id) as number;
+    (rows[at] ??= []).push(node);
+  }
+  return rows.filter(Boolean);
+}
+
+export function Diagram(props: {
+  graph: { nodes: GraphNode[]; edges: GraphEdge[] };
+  selected: string | null;
+  onSelect: (step: string) => void;
+}) {
+  const { nodes, edges } = props.graph;
+  const names = new Map(nodes.map((node) => [node.id, node.label || node.id]));
+  return (
+    <ol class="diagram" data-testid="journey-diagram">
+      {layers(nodes, edges).map((row, index) => (
+        <li key={index} class="layer">
+          {row.map((node) => {
+            const out = edges.filter((edge) => edge.from === node.id);
+            const body = (
+              <>
+                <strong>{node.label || node.id}</strong>
+                <small class="muted">
+                  {node.kind}
+                  {node.detail && ` · ${node.detail}`}
+                </small>
+                {!MARKERS.has(node.kind) && (
+                  <dl class="counts">
+                    {COUNTS.map((name) => (
+                      <div key={name} class={node.counts[name] ? "" : "zero"}>
+                        <dt>{t(`count.${name}` as Key)}</dt>
+                        <dd>{num(node.counts[name])}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                )}
+                {out.length > 0 && (
+                  <ul class="edges">
+                    {out.map((edge) => (
+                      <li key={`${edge.to}-${edge.label}`}>
+                        → {names.get(edge.to) ?? edge.to}
+                        {edge.label && ` (${edge.label})`}
+                        {edge.count !== null && ` · ${num(edge.count)}`}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </>
+            );
+            return MARKERS.has(node.kind) ? (
+              <div key={node.id} class={`node marker kind-${node.kind}`} data-testid={`step-${node.id}`}>
+                {body}
+              </div>
+            ) : (
+              <button
+                type="button"
+                key={node.id}
+                class={`node kind-${node.kind}`}
+                aria-pressed={props.selected === node.id}
+                data-testid={`step-${node.id}`}
+                onClick={() => props.onSelect(node.id)}
+              >
+                {body}
+              </button>
+            );
+          })}
+        </li>
+      ))}
+    </ol>
+  );
+}
