@@ -63,6 +63,33 @@ class TableDesk:
 
         return Brand(zone=brand_zone(self.project), member_id_key=self._member_id_key())
 
+    def _caller(self) -> str:
+        """Who is changing the table: the IAM principal of these credentials (as the
+        admin API records it), or the login name where no STS answers."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from kairos.aws import Boto3Clients
+
+        try:
+            return str(Boto3Clients().client("sts").get_caller_identity()["Arn"])
+        except (BotoCoreError, ClientError):
+            return f"cli:{getpass.getuser()}"
+
+    def _audit(
+        self, by: str, action: str, member_id: str, detail: dict[str, Any], request: str
+    ) -> None:
+        """Record the change in the audit trail, as the admin API does (role `iam`)."""
+        from datetime import UTC, datetime
+
+        from kairos.members import audit
+        from kairos.store.audit import AuditRepository
+
+        audit.record(
+            AuditRepository(self.members.table, self.members.client),
+            now=datetime.now(UTC), request_id=request, by=by, role=audit.IAM_ROLE,
+            action=action, member_id=member_id, detail=detail,
+        )  # fmt: skip
+
     def _erasure(self) -> Any:
         from kairos.store.erasure import ErasureRepository
 
@@ -72,14 +99,18 @@ class TableDesk:
         """The member's tags afterwards; None when there is no such member."""
         from datetime import UTC, datetime
 
+        from kairos.members import audit
         from kairos.members.service import change_tag
 
+        request, by = f"cli-{uuid.uuid4()}", self._caller()
         result = change_tag(
             self.members, member_id, tag, add=add, now=datetime.now(UTC), brand=self._brand(),
-            request=f"cli-{uuid.uuid4()}",
+            request=request, by=by,
         )  # fmt: skip
         if result is None:
             return None
+        action = audit.TAG_ADDED if add else audit.TAG_REMOVED
+        self._audit(by, action, member_id, {"tag": tag}, request)
         member = self.get(member_id)
         return list(member.tags) if member else []
 
@@ -87,13 +118,18 @@ class TableDesk:
         """False when there is no such member; the author defaults to the login name."""
         from datetime import UTC, datetime
 
+        from kairos.members import audit
         from kairos.members.service import add_note
 
+        request, by = f"cli-{uuid.uuid4()}", self._caller()
         result = add_note(
             self.members, member_id, author or getpass.getuser(), text, now=datetime.now(UTC),
-            brand=self._brand(), request=f"cli-{uuid.uuid4()}",
+            brand=self._brand(), request=request, by=by,
         )  # fmt: skip
-        return result is not None
+        if result is None:
+            return False
+        self._audit(by, audit.NOTE_ADDED, member_id, {"chars": len(text)}, request)
+        return True
 
     def erase_lookup(self, kind: str, value: str) -> tuple[str | None, str]:
         """The member an identifier names, or None and why: `erased before` when a
@@ -106,23 +142,34 @@ class TableDesk:
     def erase(self, member_id: str, request: str) -> Erasure:
         from datetime import UTC, datetime
 
+        from kairos.members import audit
         from kairos.members.erase import erase
         from kairos_dev.brand import brand_segments
 
-        return erase(
+        done = erase(
             member_id, self._erasure(), datetime.now(UTC), request,
             member_id_key=self._member_id_key(), segment_ids=brand_segments(self.project),
         )  # fmt: skip
+        if done.status == "erased":
+            detail = {"request": request}
+            self._audit(self._caller(), audit.ERASED, member_id, detail, f"cli-{uuid.uuid4()}")
+        return done
 
     def merge(self, keep: str, absorb: str, request: str) -> Merged:
         from datetime import UTC, datetime
 
+        from kairos.members import audit
         from kairos.members.merge import merge
         from kairos.store.merging import MergeRepository
         from kairos_dev.brand import brand_segments
 
         store = MergeRepository(self.members.table, self.members.client)
-        return merge(
+        by = self._caller()
+        done = merge(
             keep, absorb, store, datetime.now(UTC), request,
-            segment_ids=brand_segments(self.project),
+            segment_ids=brand_segments(self.project), by=by,
         )  # fmt: skip
+        if done.status == "merged":
+            detail = {"absorbed": absorb, "request": request}
+            self._audit(by, audit.MERGED, keep, detail, f"cli-{uuid.uuid4()}")
+        return done

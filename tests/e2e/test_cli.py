@@ -290,3 +290,25 @@ def test_members_list_and_export_by_segment_read_the_index(
         simulation.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_members_changes_on_the_table_are_audited_with_the_iam_caller(
+    member_table: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kairos.store.audit import AuditRepository
+    from kairos.store.members import MemberRepository
+
+    table, project = member_table
+    assert main(["members", "show", "--line", "U1", "--table", table, "--json"]) == 0
+    member_id = json.loads(capsys.readouterr().out)["member"]["member_id"]
+    where = ["--table", table, "--project", project]
+    assert main(["members", "tag", member_id, "vip", *where]) == 0
+    assert main(["members", "note", member_id, "--text", "Called back", *where]) == 0
+    entries, _ = AuditRepository(table, boto3.client("dynamodb")).page()
+    assert [(e.action, e.member_id, e.role) for e in entries] == [
+        ("note.added", member_id, "iam"), ("tag.added", member_id, "iam"),
+    ]  # fmt: skip
+    assert entries[0].by.startswith("arn:aws:") and entries[0].detail == {"chars": 11}
+    stored = MemberRepository(table, boto3.client("dynamodb")).timeline(member_id)
+    timeline = {e["kind"]: e["data"] for e in stored}
+    assert timeline["tag.added"]["by"] == entries[0].by
