@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from urllib.parse import unquote
 from kairos_dev.local.console_auth import DevTokens
 from kairos_dev.local.functions import REPO_ROOT
 
-DIST = REPO_ROOT / "console" / "dist"
+DIST = Path(os.environ.get("KAIROS_CONSOLE_DIST") or REPO_ROOT / "console" / "dist")
+"""The built console (`make console-build`); KAIROS_CONSOLE_DIST serves another build."""
 PREFIX = "/console/"
 API_PREFIX = "/console/api/"
 CONFIG = {"auth": "dev", "apiBase": "/console/api"}
