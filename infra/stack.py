@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra.config import ConfigError, KairosConfig
 from infra.constructs.alarms import AlarmSink
+from infra.constructs.console import Console, ConsoleUsers
 from infra.constructs.engagement import EmailEngagement
 from infra.constructs.evaluator import Evaluator
 from infra.constructs.function import ARCHITECTURE, RUNTIME, FunctionDefaults
@@ -73,6 +74,12 @@ class KairosStack(Stack):
             member_id_secret_name=config.member_id_secret_name,
         )
 
+        console_users = ConsoleUsers(
+            self,
+            "ConsoleUsers",
+            prefix=config.prefix,
+            domain_prefix=config.console_domain_prefix,
+        )
         ingest = Ingest(
             self,
             "Ingest",
@@ -86,6 +93,15 @@ class KairosStack(Stack):
             tracking_secret=keys.tracking,
             member_id_secret=keys.member_ids,
             event_ttl_days=config.event_ttl_days,
+            console_users=console_users.pool,
+        )
+        console = Console(
+            self,
+            "Console",
+            prefix=config.prefix,
+            dist=config.console_dist,
+            api=ingest.api,
+            users=console_users,
         )
         sender = Sender(
             self,
@@ -148,6 +164,18 @@ class KairosStack(Stack):
             naming.OUTPUT_ADMIN_POLICY,
             value=ingest.admin_policy.managed_policy_arn,
             description="Attach to the IAM role or user of tools calling the admin API (SigV4)",
+        )
+        CfnOutput(
+            self,
+            "ConsoleUrl",
+            value=console.url,
+            description="The back-office console; invite staff first (docs/deploy.md)",
+        )
+        CfnOutput(
+            self,
+            "UserPoolId",
+            value=console_users.pool.user_pool_id,
+            description="The console's staff: aws cognito-idp admin-create-user --user-pool-id",
         )
 
     @staticmethod

@@ -6,6 +6,9 @@ in the function: LINE and shop platforms sign their requests, they cannot presen
 Cognito credentials. Admin routes (`auth="iam"`, under /admin/) are authorised by API
 Gateway itself with SigV4 and IAM, before the function runs; `admin_policy` is the
 managed policy that grants exactly those (execute-api:Invoke on /admin/* of this stage).
+The console's routes (`auth="cognito"`, under /console/api/) need an ID token of the
+console's user pool, checked by API Gateway's Cognito authorizer; the function then
+checks the caller's role (group) per route.
 Throttling caps what a flood (or a misbehaving platform) can cost.
 """
 
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -33,7 +37,11 @@ from kairos.store.schema import MAIN
 # so a few 5xx are normal; this many in five minutes are not.
 API_5XX_ALARM = 10
 
-AUTHORIZATION = {"none": apigw.AuthorizationType.NONE, "iam": apigw.AuthorizationType.IAM}
+AUTHORIZATION = {
+    "none": apigw.AuthorizationType.NONE,
+    "iam": apigw.AuthorizationType.IAM,
+    "cognito": apigw.AuthorizationType.COGNITO,
+}
 
 
 class Ingest(Construct):
@@ -52,6 +60,7 @@ class Ingest(Construct):
         tracking_secret: NamedSecret,
         member_id_secret: NamedSecret,
         event_ttl_days: int,
+        console_users: cognito.IUserPool,
         rate_limit: int = 100,
         burst_limit: int = 200,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -129,12 +138,30 @@ class Ingest(Construct):
             "LINE and shop platforms redeliver for a while, then give up",
         )
         integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
+        # Without scopes API Gateway expects the ID token (the console sends it), whose
+        # claims carry the user name, email and cognito:groups the function reads.
+        self.console_authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self,
+            "ConsoleAuthorizer",
+            cognito_user_pools=[console_users],
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=Duration.minutes(5),
+        )
         for route in ROUTES:
-            self.api.root.resource_for_path(route.path).add_method(
+            method = self.api.root.resource_for_path(route.path).add_method(
                 route.method,
                 integration,
                 authorization_type=AUTHORIZATION[route.auth],
+                authorizer=self.console_authorizer if route.auth == "cognito" else None,
             )
+            if route.auth != "cognito":
+                acknowledge(
+                    method,
+                    "AwsSolutions-COG4",
+                    "Only the console's staff sign in to a user pool (the /console/api/ "
+                    "routes use it); webhook callers authenticate by request signature, "
+                    "admin tools by IAM.",
+                )
         # Least privilege for the brand's tools (CRM, POS, service desk): attach this to
         # their role or user; it reaches the admin API of this stage and nothing else.
         self.admin_policy = iam.ManagedPolicy(
@@ -172,13 +199,10 @@ class Ingest(Construct):
             "X-Shopify-Hmac-Sha256, X-Kairos-Signature) and cannot use IAM or Cognito; "
             "the function rejects unsigned requests with 401. /t/ (tracked links) and /u/ "
             "(unsubscribe) carry their own HMAC-signed token and are public by design. "
-            "The /admin/ routes use IAM (SigV4).",
+            "The /admin/ routes use IAM (SigV4); the /console/api/ routes the console's "
+            "Cognito user pool.",
         )
-        acknowledge(
-            self.api,
-            "AwsSolutions-COG4",
-            "No end-user pool: webhook callers authenticate by request signature.",
-        )
+
         acknowledge(
             self.api,
             "AwsSolutions-APIG3",

@@ -1,8 +1,9 @@
 """One synthesized Kairos stack per test session, plus helpers to read its template.
 
-The stack is built from a throwaway brand project and a copy of `functions/` (handlers
-still missing in the checkout get a stub in the copy only), so the tests depend on the
-infrastructure code, not on the state of other work.
+The stack is built from a throwaway brand project, a copy of `functions/` (handlers
+still missing in the checkout get a stub in the copy only) and a tiny built console
+(`tests/infra/fixtures/console-dist`), so the tests depend on the infrastructure code,
+not on the state of other work.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.app import create_app
-from infra.paths import FUNCTIONS
+from infra.paths import FUNCTIONS, ROOT
 from infra.stack import KairosStack
 
 FUNCTION_NAMES = ("webhook", "evaluator", "sender")
@@ -28,6 +29,8 @@ CONTEXT = {
     "kairos:webhookSecretName": "acme/webhook",
     "kairos:emailIdentity": "mail.acme.example",
     "kairos:alarmEmail": "ops@acme.example",
+    # A tiny built console, so the tests need no `make console-build`.
+    "kairos:consoleDist": str(ROOT / "tests" / "infra" / "fixtures" / "console-dist"),
 }
 
 

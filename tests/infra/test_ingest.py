@@ -114,10 +114,14 @@ def method_auth(template: Template) -> dict[tuple[str, str], str]:
 def test_every_admin_method_is_iam_and_no_public_one_is(template: Template) -> None:
     found = method_auth(template)
     admin = {k: v for k, v in found.items() if k[1].startswith("/admin/")}
-    public = {k: v for k, v in found.items() if not k[1].startswith("/admin/")}
+    console = {k: v for k, v in found.items() if k[1].startswith("/console/api/")}
+    public = {k: v for k, v in found.items() if k not in admin and k not in console}
     assert admin and set(admin.values()) == {"AWS_IAM"}
     assert public and set(public.values()) == {"NONE"}
     assert set(admin) == {(r.method, r.api_path) for r in ROUTES if r.auth == "iam"}
+    # The console's API needs a signed-in user of the pool (tests/infra/test_console.py).
+    assert console and set(console.values()) == {"COGNITO_USER_POOLS"}
+    assert set(console) == {(r.method, r.api_path) for r in ROUTES if r.auth == "cognito"}
     # The CSV export answers personal data in bulk: named here so a refactor of the
     # route list cannot leave it public.
     assert admin[("GET", "/admin/members/export")] == "AWS_IAM"
