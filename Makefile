@@ -89,11 +89,12 @@ lint: $(INSTALLED)
 	# Each function's handler is a module named `handler`: check them one at a time.
 	for fn in functions/*/handler.py; do $(VENV)/bin/mypy $$fn || exit 1; done
 
-synth: $(INSTALLED) $(NODE_INSTALLED)
+# Both ship the built console (console/dist): it is built first, never during synth.
+synth: $(INSTALLED) $(NODE_INSTALLED) console-build
 	npx cdk synth --quiet $(CDK_CONTEXT)
 
 ## make deploy CDK_CONTEXT="-c kairos:brand=yuemeng -c kairos:stage=prod ..." (docs/deploy.md)
-deploy: $(INSTALLED) $(NODE_INSTALLED)
+deploy: $(INSTALLED) $(NODE_INSTALLED) console-build
 	npx cdk deploy --require-approval $(REQUIRE_APPROVAL) $(CDK_CONTEXT)
 
 ## After changing dependencies in pyproject.toml: pin them again (other pins are kept).

@@ -348,7 +348,8 @@ class Console(Construct):
             "Pages",
             [files, s3deploy.Source.json_data("config.json", config)],
             [s3deploy.CacheControl.no_cache()],
-            exclude=[ASSETS],
+            # Not the build's own markers (`make console-build` leaves dist/.built).
+            exclude=[ASSETS, ".*"],
         )
         pages.node.add_dependency(assets)
 

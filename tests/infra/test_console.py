@@ -295,7 +295,7 @@ def test_hashed_assets_are_cached_and_pages_revalidated(template: Template) -> N
     assets, pages = copies["assets"], copies["pages"]
     assert (assets["Exclude"], assets["Include"]) == (["*"], ["assets/*"])
     assert assets["SystemMetadata"]["cache-control"] == "public, max-age=31536000, immutable"
-    assert pages["Exclude"] == ["assets/*"] and "Include" not in pages
+    assert pages["Exclude"] == ["assets/*", ".*"] and "Include" not in pages
     assert pages["SystemMetadata"]["cache-control"] == "no-cache"
     for copy in copies.values():
         assert copy["DestinationBucketKeyPrefix"] == "console/"

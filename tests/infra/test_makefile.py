@@ -49,6 +49,14 @@ def test_the_approval_can_be_set_for_a_reviewed_pipeline() -> None:
     assert "--require-approval broadening" in command(lines, "cdk deploy")
 
 
+@pytest.mark.parametrize("target", ["synth", "deploy"])
+def test_synth_and_deploy_build_the_console_first(target: str) -> None:
+    # The stack ships console/dist as it is; the template never builds it.
+    lines = dry_run(target)
+    build = lines.index(command(lines, "npm run build"))
+    assert build < lines.index(command(lines, f"cdk {target}"))
+
+
 def test_the_dev_install_is_the_lock_checked_against_its_hashes() -> None:
     lines = dry_run(".venv/.installed")
     assert "--require-hashes -r requirements/dev.txt" in command(lines, "--require-hashes")
