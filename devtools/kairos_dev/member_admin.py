@@ -60,6 +60,14 @@ def register_actions(actions: Any) -> None:
     rebuild.add_argument("--table", help="main table name")
     rebuild.set_defaults(func=run_reindex)
 
+    searchable = actions.add_parser(
+        "reindex-search",
+        help="index the names and joining dates of members written before the console's "
+        "search indexes existed (one full read)",
+    )
+    searchable.add_argument("--table", help="main table name")
+    searchable.set_defaults(func=run_reindex_search)
+
     listing = actions.add_parser(
         "list",
         help="member ids with a tag or in a segment, a page at a time (from the tag or "
@@ -126,6 +134,14 @@ def run_reindex(args: argparse.Namespace) -> int:
 
     written = member_repository(args.table).reindex_tags()
     print(f"{written} tag index entries written")
+    return 0
+
+
+def run_reindex_search(args: argparse.Namespace) -> int:
+    from kairos_dev.brand import member_repository
+
+    done = member_repository(args.table).reindex_search()
+    print(f"{done} members indexed for search")
     return 0
 
 

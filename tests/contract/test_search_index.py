@@ -160,3 +160,17 @@ def test_a_new_named_member_costs_three_requests(side: Side) -> None:
     world.apply(event("r1", "profile.updated", {"email": "r@example.com"}, 0, name="陳小美"))
     world.apply(event("r2", "profile.updated", {"email": "r@example.com"}, 1, name="陳美"))
     assert sum(dynamodb.requests.values()) - before == 6
+
+
+def test_members_written_before_the_indexes_are_found_after_a_reindex(side: Side) -> None:
+    world = World(side)
+    who = world.apply(
+        event("o1", "profile.updated", {"email": "old@example.com"}, 0, name="舊會員")
+    )
+    client = side.client("dynamodb")
+    for item in index_items(side):  # as a table from before the indexes holds it
+        client.delete_item(TableName=side.table, Key={"pk": item["pk"], "sk": item["sk"]})
+    assert world.found("舊") == [] and search(world.members, "", limit=5).member_ids == []
+    assert world.members.reindex_search() == 1
+    assert world.found("舊") == [who]
+    assert search(world.members, "", limit=5).member_ids == [who]

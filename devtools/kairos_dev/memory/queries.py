@@ -116,16 +116,26 @@ def run_query(table: MemoryTable, kwargs: dict[str, Any]) -> dict[str, Any]:
         ]
     else:
         low, high, low_open, high_open = bounds
-        candidates = [
-            (sk, (partition, sk))
-            for sk in table.partition_range(
-                partition, low, high, low_open=low_open, high_open=high_open
-            )
-        ]
+        start = kwargs.get("ExclusiveStartKey")
+        if start:
+            # Continue after the start key by bisection, as DynamoDB does (even when
+            # that item is gone), instead of looking for it in the whole range.
+            start_pk, start_sk = table.key_of(start)
+            if start_pk == partition and start_sk is not None:
+                if forward and (low is None or start_sk >= low):
+                    low, low_open = start_sk, True
+                elif not forward and (high is None or start_sk <= high):
+                    high, high_open = start_sk, True
+        sks = table.partition_range(partition, low, high, low_open=low_open, high_open=high_open)
+        limit = kwargs.get("Limit")
+        if limit:
+            # One more than the page: enough to tell whether there is a next page.
+            sks = sks[: limit + 1] if forward else sks[-(limit + 1) :]
+        candidates = [(sk, (partition, sk)) for sk in sks]
     if not forward:
         candidates.reverse()
     start = kwargs.get("ExclusiveStartKey")
-    if start:
+    if start and index:
         start_key = table.key_of(start)
         position = next((i for i, (_, key) in enumerate(candidates) if key == start_key), None)
         candidates = candidates[position + 1 :] if position is not None else candidates

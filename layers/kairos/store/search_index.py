@@ -17,20 +17,27 @@ Reads (no scans):
 - identifiers:   BatchGetItem of the candidate aliases and profiles     (1 request)
 - name prefix:   Query `NAME#<c>` begins_with(sk, key), Limit+1, paged   (1 request)
 - newest:        Query each `JOINED#<n>` newest first, Limit+1, merged (JOINED_SHARDS)
+Backfill for members written before the indexes (`kairos members reindex-search`, run by
+a person once): a full read of the profiles, then per member one TransactWriteItems of
+its entries with a ConditionCheck on the profile's `version`, so a member an event
+changed meanwhile is read again instead of indexed under a stale name.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from kairos.models.member import Member
 from kairos.models.names import member_name_keys
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import to_attr, to_item
+from kairos.store.member_index import member_from_item
 
 ItemKey = tuple[str, str]
 
@@ -112,6 +119,58 @@ class SearchReads:
 
     table: str
     client: Any
+
+    def scan_members(self) -> Iterator[Member]:
+        """Every profile (kairos.store.member_index supplies it)."""
+        raise NotImplementedError
+
+    def reindex_search(self) -> int:
+        """Write every member's name and joined entries (see the module); the number of
+        members indexed. Entries an older profile left are not looked for: run it once,
+        on members the indexes never saw."""
+        done = 0
+        for member in self.scan_members():
+            current: Member | None = member
+            while current is not None and not self._index_at(current):
+                current = self._profile(current.member_id)
+            done += current is not None
+        return done
+
+    def _index_at(self, member: Member) -> bool:
+        check = {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": {
+                    "pk": to_attr(keys.member_pk(member.member_id)),
+                    "sk": to_attr(keys.PROFILE_SK),
+                },
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": to_attr(member.version)},
+            }
+        }
+        puts = [
+            {"Put": {"TableName": self.table, "Item": to_item(
+                {"pk": pk, "sk": sk, "member_id": member.member_id})}}
+            for pk, sk in entry_keys(member)
+        ]  # fmt: skip
+        if not puts:
+            return True
+        try:
+            self.client.transact_write_items(TransactItems=[check, *puts])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def _profile(self, member_id: str) -> Member | None:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": to_attr(keys.member_pk(member_id)), "sk": to_attr(keys.PROFILE_SK)},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return member_from_item(item) if item else None
 
     def holders(
         self, identifiers: Sequence[tuple[str, str]], member_ids: Sequence[str]
