@@ -168,7 +168,12 @@ class ConsoleUsers(Construct):
             generate_secret=False,
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
-                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                # What the console asks for: its ID token names the user and their email.
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
                 callback_urls=[url],
                 logout_urls=[url],
             ),
@@ -239,7 +244,7 @@ class Console(Construct):
                     frame_option=cloudfront.HeadersFrameOption.DENY, override=True
                 ),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
                 ),
             ),
         )

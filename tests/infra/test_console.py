@@ -145,7 +145,8 @@ def test_the_client_is_a_public_code_grant_client_returning_to_the_console(
     assert client["GenerateSecret"] is False
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
-    assert "openid" in client["AllowedOAuthScopes"]
+    # The scopes the console asks for (console/src/lib/auth.ts), or Cognito refuses.
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
     # Passwords are typed into the managed login pages only.
     assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
@@ -272,7 +273,7 @@ def test_every_answer_carries_the_security_headers(template: Template) -> None:
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 365 * 86400
     assert headers["ContentTypeOptions"] == {"Override": True}
     assert headers["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
-    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
     assert all(h.get("Override", True) for h in headers.values())
     for behaviour in [distribution(template)["DefaultCacheBehavior"], api_behaviour(template)]:
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": policy_id}
