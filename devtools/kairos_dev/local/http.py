@@ -92,13 +92,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(int(result["statusCode"]), headers, data)
 
     def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            if key.lower() != "content-length":
-                self.send_header(key, str(value))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                if key.lower() != "content-length":
+                    self.send_header(key, str(value))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser left (a page closed mid-load): nobody to answer
 
     def do_POST(self) -> None:
         self._serve("POST")
