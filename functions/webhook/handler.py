@@ -392,6 +392,17 @@ def invalid_admin_request(exc: InvalidRequest) -> Response[Any]:
     )
 
 
+@app.not_found
+def no_route(exc: Exception) -> Response[Any]:
+    """A path no route serves (API Gateway answers these itself; a hand-made event may not)."""
+    return Response(
+        status_code=404,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": "no such route"},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @app.exception_handler(Unauthenticated)  # type: ignore[untyped-decorator]
 def unauthenticated(exc: Unauthenticated) -> Response[Any]:
     return Response(

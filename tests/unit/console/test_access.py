@@ -66,3 +66,13 @@ def test_groups_outside_the_console_roles_are_a_403(console: Console) -> None:
         assert console.call("GET", "me", "stranger").status == 403
     finally:
         del client.USERS["stranger"]
+
+
+def test_a_path_no_route_serves_is_a_404_not_a_500() -> None:
+    # Given a hand-made event for a path the API does not have
+    console = Console()
+    # When it reaches the function
+    answer = console.call("GET", "/console/api/nothing-here")
+    # Then it is told so, as API Gateway would
+    assert answer.status == 404
+    assert answer.body == {"error": "no such route"}
