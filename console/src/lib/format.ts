@@ -14,7 +14,8 @@ export function brandZone(): string {
 }
 
 function locale(): string {
-  return lang === "en" ? "en-GB" : "zh-TW";
+  // English with year-month-day dates, as the brand's staff read them.
+  return lang === "en" ? "en-CA" : "zh-TW";
 }
 
 /** A moment (ISO 8601 with offset) as the brand's local date and time. */

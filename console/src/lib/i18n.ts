@@ -184,6 +184,19 @@ const en = {
   "audit.member": "Member",
   "audit.detail": "Detail",
   "audit.filter": "Member id",
+  "reach.following": "following",
+  "reach.blocked": "blocked",
+  "reach.unknown": "unknown",
+  "reach.none": "none",
+  "reach.ok": "can be reached",
+  "reach.unsubscribed": "unsubscribed",
+  "reach.bounced": "bounced",
+  "reach.complained": "complained",
+  "reach.no_consent": "no consent",
+  "reach.opted_out": "opted out",
+  "how.completed": "completed",
+  "how.exited": "exited",
+  "how.converted": "converted",
 };
 
 export type Key = keyof typeof en;
@@ -367,6 +380,19 @@ const zh: Record<Key, string> = {
   "audit.member": "會員",
   "audit.detail": "內容",
   "audit.filter": "會員編號",
+  "reach.following": "已加好友",
+  "reach.blocked": "已封鎖",
+  "reach.unknown": "未知",
+  "reach.none": "無",
+  "reach.ok": "可聯繫",
+  "reach.unsubscribed": "已取消訂閱",
+  "reach.bounced": "退信",
+  "reach.complained": "檢舉垃圾信",
+  "reach.no_consent": "未同意",
+  "reach.opted_out": "已退訂",
+  "how.completed": "完成",
+  "how.exited": "離開",
+  "how.converted": "轉換",
 };
 
 const STORED = "kairos.lang";
@@ -384,6 +410,12 @@ export function setLang(next: Lang, keep = true): void {
   lang = next;
   if (keep) localStorage.setItem(STORED, next);
   document.documentElement.lang = next === "en" ? "en" : "zh-Hant-TW";
+}
+
+/** The word for a value the API sends (`reach.blocked`), or the value itself. */
+export function word(prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  return key in en ? t(key as Key) : value;
 }
 
 /** The word for `key` in the current language, `{name}` filled from `values`. */

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { MemberPage as Page, Note, TagAnswer } from "../api/types";
 import { get, seg, send } from "../lib/api";
 import { num, text, time } from "../lib/format";
-import { t } from "../lib/i18n";
+import { t, word } from "../lib/i18n";
 import { useMe } from "../lib/me";
 import { Failure, Show, useLoad } from "../lib/ui";
 import { EraseButton, MergeButton } from "./MemberAdmin";
@@ -120,7 +120,7 @@ function Reach({ data }: { data: Page }) {
             <dt>{label}</dt>
             <dd>
               <span class={`status ${reach.status === "ok" || reach.status === "following" ? "good" : "bad"}`}>
-                {reach.status}
+                {word("reach", reach.status)}
               </span>{" "}
               <small class="muted">{reach.reason}</small>
             </dd>

@@ -2,7 +2,7 @@
 // the journeys they have left, and how.
 import type { Journeys } from "../api/types";
 import { time } from "../lib/format";
-import { t } from "../lib/i18n";
+import { t, word } from "../lib/i18n";
 import { useMe } from "../lib/me";
 import { href } from "../lib/router";
 
@@ -73,7 +73,7 @@ export function MemberJourneys({ journeys }: { journeys: Journeys }) {
                       <JourneyName id={row.journey} />
                     </td>
                     <td>
-                      {row.how}
+                      {word("how", row.how)}
                       {row.reason && <small class="muted"> {row.reason}</small>}
                     </td>
                     <td>{time(row.entered_at)}</td>

@@ -31,7 +31,7 @@ export function MemberTable({ rows, testid }: { rows: MemberRow[]; testid: strin
         <tbody>
           {rows.map((row) => (
             <tr key={row.member_id} data-testid="member-row">
-              <td>
+              <td class="name">
                 <a href={href("members", row.member_id)}>{memberName(row)}</a>
                 {row.name && row.line_display_name && row.line_display_name !== row.name && (
                   <small class="muted"> {row.line_display_name}</small>
