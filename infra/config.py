@@ -19,6 +19,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 # Cognito's rule for a managed login domain prefix (<prefix>.auth.<region>.amazoncognito.com).
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN_RESERVED = ("aws", "amazon", "cognito")
+MFA_MODES = ("optional", "required")
 CONSOLE_DIST = ROOT / "console" / "dist"
 """The console's prebuilt single-page app (`make console-build`)."""
 
@@ -49,6 +50,8 @@ class KairosConfig:
     """The console's built files, shipped as they are (`make console-build` makes them)."""
     console_domain_prefix: str = ""
     """The managed login domain's prefix; default `kairos-<brand>-<stage>`."""
+    console_mfa: str = "optional"
+    """`optional` (TOTP for whoever enrols) or `required` (everyone enrols at sign-in)."""
 
     @property
     def prefix(self) -> str:
@@ -95,6 +98,7 @@ class KairosConfig:
             console_domain_prefix=_domain_prefix(
                 get("consoleDomainPrefix") or naming.resource_prefix(brand, stage)
             ),
+            console_mfa=_choice(get("consoleMfa") or "optional", "consoleMfa", MFA_MODES),
         )
 
 
@@ -128,5 +132,13 @@ def _domain_prefix(value: str) -> str:
             "1-63 lowercase letters, digits or '-' and may not contain "
             + ", ".join(repr(w) for w in _DOMAIN_RESERVED)
             + "; set kairos:consoleDomainPrefix to one that does not"
+        )
+    return value
+
+
+def _choice(value: str, key: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(
+            f"kairos:{key}={value!r}: expected " + " or ".join(repr(c) for c in choices)
         )
     return value

@@ -79,6 +79,7 @@ class KairosStack(Stack):
             "ConsoleUsers",
             prefix=config.prefix,
             domain_prefix=config.console_domain_prefix,
+            mfa_required=config.console_mfa == "required",
         )
         ingest = Ingest(
             self,

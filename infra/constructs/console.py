@@ -91,7 +91,13 @@ class ConsoleUsers(Construct):
     one group per console role, and a managed login domain."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, domain_prefix: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        domain_prefix: str,
+        mfa_required: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.pool = cognito.UserPool(
@@ -108,7 +114,8 @@ class ConsoleUsers(Construct):
             ),
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            mfa=cognito.Mfa.OPTIONAL,
+            # Required: the managed login pages enrol an authenticator app at sign-in.
+            mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             password_policy=cognito.PasswordPolicy(
                 min_length=12,
@@ -145,13 +152,14 @@ class ConsoleUsers(Construct):
         self.sign_in_host = f"{domain_prefix}.auth.{Aws.REGION}.amazoncognito.com"
         """The managed login pages and token endpoint (`/oauth2/...`)."""
 
-        acknowledge(
-            self.pool,
-            "AwsSolutions-COG2",
-            "MFA is optional (TOTP) so an invited member of staff can sign in the first "
-            "time and enrol an authenticator; a brand that requires it turns it on for "
-            "the pool (docs/deploy.md, The console).",
-        )
+        if not mfa_required:
+            acknowledge(
+                self.pool,
+                "AwsSolutions-COG2",
+                "MFA (TOTP) is optional by default so a brand can invite staff before "
+                "they have an authenticator app; kairos:consoleMfa=required makes every "
+                "user enrol one at sign-in (docs/deploy.md, The console).",
+            )
         for rule in ("AwsSolutions-COG3", "AwsSolutions-COG8"):
             acknowledge(
                 self.pool,

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Annotations, Match, Template
 
 from infra.config import ConfigError, KairosConfig
-from infra.constructs.console import INDEX_REWRITE, built_console
+from infra.constructs.console import INDEX_REWRITE, ConsoleUsers, built_console
 from infra.stack import KairosStack
 from kairos.ingest.routes import ROLES, ROUTES
 from tests.infra.conftest import resources
@@ -122,6 +122,20 @@ def test_passwords_are_strong_and_mfa_is_totp(template: Template) -> None:
     assert pool["AccountRecoverySetting"]["RecoveryMechanisms"] == [
         {"Name": "verified_email", "Priority": 1}
     ]
+
+
+def test_a_brand_can_require_mfa_of_every_user() -> None:
+    # Given kairos:consoleMfa=required
+    assert config(consoleMfa="required").console_mfa == "required"
+    with pytest.raises(ConfigError, match="kairos:consoleMfa"):
+        config(consoleMfa="sometimes")
+    # When the pool is built (alone: it needs nothing else of the stack)
+    stack = Stack(App(), "Users")
+    ConsoleUsers(stack, "Users", prefix="kairos-acme-test", domain_prefix="x", mfa_required=True)
+    _, pool = one(Template.from_stack(stack), "AWS::Cognito::UserPool")
+    # Then everyone enrols an authenticator app at sign-in
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
 def test_one_group_per_console_role(template: Template) -> None:
