@@ -1,6 +1,7 @@
 // Members: one search box for any identifier or the start of a name, filters (tag,
 // segment, lifecycle, RFM), a paged list, "Export" of the current list and "Import".
 import { useEffect, useState } from "preact/hooks";
+import type { SegmentList } from "../api/pending";
 import type { MemberList } from "../api/types";
 import { get } from "../lib/api";
 import { exportMembers } from "../lib/export";
@@ -77,7 +78,8 @@ export function MembersPage() {
           </label>
           <label>
             {t("members.segment")}
-            <input type="text" {...field("segment")} />
+            <input type="text" list="segment-ids" {...field("segment")} />
+            {me.can.journeys && <SegmentChoices />}
           </label>
           <label>
             {t("members.lifecycle")}
@@ -117,5 +119,19 @@ export function MembersPage() {
         )}
       </Show>
     </section>
+  );
+}
+
+/** The project's segments as suggestions (only roles that may list segments). */
+function SegmentChoices() {
+  const segments = useLoad(() => get<SegmentList>("segments"), []);
+  return (
+    <datalist id="segment-ids">
+      {(segments.data?.items ?? []).map((row) => (
+        <option key={row.id} value={row.id}>
+          {row.name}
+        </option>
+      ))}
+    </datalist>
   );
 }
