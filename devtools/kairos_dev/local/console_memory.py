@@ -60,7 +60,9 @@ class MemoryRuntime:
             events, start = load_inputs(
                 root / "events.jsonl", simulate_until, members if members.exists() else None
             )
-        simulation = Simulation.start(str(root), start, "memory")
+        # The memory backend is this runtime's own: its tables need no unique names, and
+        # the console shows the stack's name as the brand's.
+        simulation = Simulation.start(str(root), start, "memory", prefix="kairos-local")
         deliveries = simulation.run(events, simulate_until) if simulate_until else []
         if simulate_until is not None:
             simulation.clock.set(max(simulation.clock(), utc(simulate_until)))

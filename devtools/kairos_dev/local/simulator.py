@@ -132,12 +132,14 @@ class Simulation:
     # ---- set-up ---------------------------------------------------------------------
 
     @classmethod
-    def start(cls, project_dir: str, start: datetime, backend: str = "memory") -> Simulation:
+    def start(
+        cls, project_dir: str, start: datetime, backend: str = "memory", prefix: str | None = None
+    ) -> Simulation:
         clock = FixedClock(start)
         aws_backend = start_backend(backend, clock)
         # The emulator's state is process-wide: a unique prefix keeps runs apart.
         stack = create_local_stack(
-            aws_backend, prefix=f"sim{uuid.uuid4().hex[:8]}", project_dir=project_dir
+            aws_backend, prefix=prefix or f"sim{uuid.uuid4().hex[:8]}", project_dir=project_dir
         )
         clients: AwsClients = (
             aws_backend.aws if isinstance(aws_backend, MemoryBackend) else Boto3Clients()
