@@ -25,6 +25,7 @@ STAGES = (
     "simulate",
     "cost",
     "scale",
+    "console",
     "console_browser",
 )
 MODULES = {"import": "import_members"}  # `import` is a keyword: no module bench/import.py
