@@ -12,7 +12,8 @@ from constructs import Construct
 
 from infra.config import ConfigError, KairosConfig
 from infra.constructs.alarms import AlarmSink
-from infra.constructs.console import Console, ConsoleUsers
+from infra.constructs.console import Console
+from infra.constructs.console_users import ConsoleUsers
 from infra.constructs.engagement import EmailEngagement
 from infra.constructs.evaluator import Evaluator
 from infra.constructs.function import ARCHITECTURE, RUNTIME, FunctionDefaults

@@ -1,14 +1,12 @@
-"""The back-office console: who may sign in (a Cognito user pool) and where it is served
-(one CloudFront distribution in front of a private S3 bucket and the REST API).
+"""Where the back-office console is served: one CloudFront distribution in front of a
+private S3 bucket and the REST API (who may sign in: `console_users`).
 
-Staff never sign themselves up: an administrator invites them (docs/deploy.md "The
-console"), and their role is the pool group they are in (staff < marketer < admin, the
-function checks it per route). The console is a prebuilt single-page app
-(`make console-build` → `console/dist`), copied to the bucket as it is: nothing is built
-during synth or deploy, and no Docker is needed (BucketDeployment's handler is a prebuilt
-asset). A `config.json` beside it, written at deploy time, names the pool, client and
-sign-in domain. `/console/api/*` reaches the REST API through the same distribution, so
-the app calls its API same-origin, exactly as `kairos local` serves it.
+The console is a prebuilt single-page app (`make console-build` → `console/dist`),
+copied to the bucket as it is: nothing is built during synth or deploy, and no Docker is
+needed (BucketDeployment's handler is a prebuilt asset). A `config.json` beside it,
+written at deploy time, names the pool, client and sign-in domain. `/console/api/*`
+reaches the REST API through the same distribution, so the app calls its API
+same-origin, exactly as `kairos local` serves it.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
-from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -27,20 +24,14 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra.config import ConfigError
+from infra.constructs.console_users import ConsoleUsers
 from infra.nag import acknowledge
-from kairos.ingest.routes import ROLES
 
 PATH = "/console/"
 API_PATH = "/console/api/*"
 API_BASE = "/console/api"
 ASSETS = "assets/*"
 """Vite's content-hashed files: cached for a year, never revalidated."""
-
-GROUP_DESCRIPTIONS = {
-    "staff": "Look members up, tag them, add notes",
-    "marketer": "Staff, plus journeys, segments, imports and exports",
-    "admin": "Marketer, plus erasure, merges and the audit log",
-}
 
 # `/console` → `/console/`, `/console/` → its index.html; everything else as asked.
 INDEX_REWRITE = """\
@@ -84,126 +75,6 @@ def built_console(dist: Path) -> Path:
             "built console."
         )
     return dist
-
-
-class ConsoleUsers(Construct):
-    """The console's user pool: invited staff only, strong passwords, optional TOTP,
-    one group per console role, and a managed login domain."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        prefix: str,
-        domain_prefix: str,
-        mfa_required: bool = False,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.pool = cognito.UserPool(
-            self,
-            "Pool",
-            user_pool_name=f"{prefix}-console",
-            # Only an administrator adds people (aws cognito-idp admin-create-user).
-            self_sign_up_enabled=False,
-            # The user name is what the audit trail records as `by`; email signs in too.
-            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
-            sign_in_case_sensitive=False,
-            standard_attributes=cognito.StandardAttributes(
-                email=cognito.StandardAttribute(required=True, mutable=True)
-            ),
-            auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            # Required: the managed login pages enrol an authenticator app at sign-in.
-            mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
-                temp_password_validity=Duration.days(3),
-            ),
-            user_invitation=cognito.UserInvitationConfig(
-                email_subject="Your Kairos console account",
-                email_body=(
-                    "You can now sign in to the Kairos console as {username} with the "
-                    "temporary password {####} (valid for three days); you will choose "
-                    "your own when you first sign in."
-                ),
-            ),
-            feature_plan=cognito.FeaturePlan.ESSENTIALS,
-            # Staff accounts and their MFA devices outlive a stack deletion.
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        for precedence, role in enumerate(reversed(ROLES)):
-            self.pool.add_group(
-                f"{role.capitalize()}Group",
-                group_name=role,
-                description=GROUP_DESCRIPTIONS[role],
-                precedence=precedence,
-            )
-        self.domain = self.pool.add_domain(
-            "Domain",
-            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix),
-            managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
-        )
-        self.sign_in_host = f"{domain_prefix}.auth.{Aws.REGION}.amazoncognito.com"
-        """The managed login pages and token endpoint (`/oauth2/...`)."""
-
-        if not mfa_required:
-            acknowledge(
-                self.pool,
-                "AwsSolutions-COG2",
-                "MFA (TOTP) is optional by default so a brand can invite staff before "
-                "they have an authenticator app; kairos:consoleMfa=required makes every "
-                "user enrol one at sign-in (docs/deploy.md, The console).",
-            )
-        for rule in ("AwsSolutions-COG3", "AwsSolutions-COG8"):
-            acknowledge(
-                self.pool,
-                rule,
-                "Threat protection needs the Plus feature plan, billed per user; the pool "
-                "has no self sign-up, a strong password policy and optional TOTP MFA.",
-            )
-
-    def add_console_client(self, construct_id: str, *, url: str) -> cognito.UserPoolClient:
-        """The console's public client: authorization code grant with PKCE, no secret
-        (a browser cannot keep one), signing in and out at `url` only."""
-        client = self.pool.add_client(
-            construct_id,
-            generate_secret=False,
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True),
-                # What the console asks for: its ID token names the user and their email.
-                scopes=[
-                    cognito.OAuthScope.OPENID,
-                    cognito.OAuthScope.EMAIL,
-                    cognito.OAuthScope.PROFILE,
-                ],
-                callback_urls=[url],
-                logout_urls=[url],
-            ),
-            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            id_token_validity=Duration.hours(1),
-            access_token_validity=Duration.hours(1),
-            refresh_token_validity=Duration.hours(12),
-        )
-        # Passwords are typed into the managed login pages only, never into the app.
-        client_resource = client.node.default_child
-        assert isinstance(client_resource, cognito.CfnUserPoolClient)
-        client_resource.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
-        cognito.CfnManagedLoginBranding(
-            self,
-            f"{construct_id}Branding",
-            user_pool_id=self.pool.user_pool_id,
-            client_id=client.user_pool_client_id,
-            use_cognito_provided_values=True,
-        )
-        return client
 
 
 class Console(Construct):
@@ -323,6 +194,7 @@ class Console(Construct):
             cache_control: list[s3deploy.CacheControl],
             exclude: list[str],
             include: list[str] | None = None,
+            prune: bool = True,
         ) -> s3deploy.BucketDeployment:
             return s3deploy.BucketDeployment(
                 self,
@@ -336,17 +208,19 @@ class Console(Construct):
                 role=self.deploy_role,
                 log_group=log_group,
                 memory_limit=256,
+                prune=prune,
                 retain_on_delete=False,
             )
 
-        # The two copies take disjoint files, so each prunes only its own. Hashed assets
-        # go first: a new index.html never names a file not there yet.
+        # Two copies of disjoint files. Hashed assets go first, so a new index.html never
+        # names a file not there yet, and stay: a console left open on the last version
+        # still loads its lazy pages. The rest is pruned to exactly this build.
         immutable = [
             s3deploy.CacheControl.set_public(),
             s3deploy.CacheControl.max_age(Duration.days(365)),
             s3deploy.CacheControl.immutable(),
         ]
-        assets = copy("Assets", [files], immutable, exclude=["*"], include=[ASSETS])
+        assets = copy("Assets", [files], immutable, exclude=["*"], include=[ASSETS], prune=False)
         config = {
             "auth": "cognito",
             "region": Aws.REGION,

@@ -128,3 +128,9 @@ def queue_ids(template: Template) -> dict[str, str]:
         channel: env[f"KAIROS_QUEUE_{channel.upper()}"]["Ref"]
         for channel in ("line", "email", "sms")
     }
+
+
+def only(template: Template, kind: str) -> tuple[str, dict[str, Any]]:
+    """The logical id and properties of the template's one resource of `kind`."""
+    ((logical_id, resource),) = resources(template, kind).items()
+    return logical_id, resource["Properties"]
