@@ -86,7 +86,22 @@ def load_json(body: bytes) -> Any:
         raise InvalidBody(f"body is not JSON: {exc.msg} at line {exc.lineno}") from None
     if depth(value) > MAX_DEPTH:
         raise InvalidBody(f"body: nested deeper than {MAX_DEPTH} levels")
+    if "\\u" in text and not _encodable(value):
+        raise InvalidBody(
+            "body: a string holds a lone surrogate escape (\\ud800-\\udfff), not text"
+        )
     return value
+
+
+def _encodable(value: Any) -> bool:
+    """Is every string UTF-8 text? JSON's `\\ud800` escapes decode to lone surrogates,
+    which no item can store (DynamoDB refuses them): only escapes can make one, so
+    bodies without any are not checked."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def size_problem(index: int | None, item: Any) -> Problem | None:
