@@ -86,11 +86,18 @@ export function History(props: { id: string; first: HistoryPage }) {
   );
 }
 
+// Ids only a developer reads: kept out of the line, in its tooltip.
+const TECHNICAL = new Set([
+  "delivery_id", "message_id", "provider_message_id", "enrolment_id", "event_id", "request_id",
+]);
+
 function Entry({ entry }: { entry: HistoryEntry }) {
   const where = [entry.journey, entry.step, entry.channel, entry.status].filter(Boolean);
-  const detail = text(entry.data);
+  const data = Object.entries(entry.data);
+  const detail = text(Object.fromEntries(data.filter(([key]) => !TECHNICAL.has(key))));
+  const ids = text(Object.fromEntries(data.filter(([key]) => TECHNICAL.has(key))));
   return (
-    <li data-testid="history-entry" data-kind={entry.kind}>
+    <li data-testid="history-entry" data-kind={entry.kind} title={ids || undefined}>
       <time dateTime={entry.time}>{time(entry.time)}</time>
       <span class={`kind kind-${entry.kind}`}>{kindLabel(entry.kind)}</span>
       <strong>{entry.type}</strong>
