@@ -23,8 +23,8 @@ GROUP_DESCRIPTIONS = {
 
 
 class ConsoleUsers(Construct):
-    """The console's user pool: invited staff only, strong passwords, optional TOTP,
-    one group per console role, and a managed login domain."""
+    """The console's user pool: invited staff only, strong passwords, TOTP MFA (optional
+    or required), one group per console role, and a managed login domain."""
 
     def __init__(
         self,
@@ -110,6 +110,9 @@ class ConsoleUsers(Construct):
         client = self.pool.add_client(
             construct_id,
             generate_secret=False,
+            # Passwords are typed into the managed login pages, which prove them with SRP
+            # (the password itself never travels); no plain-password flow.
+            auth_flows=cognito.AuthFlow(user_srp=True),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
                 # What the console asks for: its ID token names the user and their email.
@@ -128,10 +131,6 @@ class ConsoleUsers(Construct):
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.hours(12),
         )
-        # Passwords are typed into the managed login pages only, never into the app.
-        client_resource = client.node.default_child
-        assert isinstance(client_resource, cognito.CfnUserPoolClient)
-        client_resource.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
         cognito.CfnManagedLoginBranding(
             self,
             f"{construct_id}Branding",

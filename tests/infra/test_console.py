@@ -129,8 +129,11 @@ def test_the_client_is_a_public_code_grant_client_returning_to_the_console(
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
     # The scopes the console asks for (console/src/lib/auth.ts), or Cognito refuses.
     assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
-    # Passwords are typed into the managed login pages only.
-    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    # The managed login pages prove passwords with SRP; no flow sends one in plain.
+    assert sorted(client["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
     assert client["PreventUserExistenceErrors"] == "ENABLED"
     console_url = template.to_json()["Outputs"]["ConsoleUrl"]["Value"]
