@@ -25,3 +25,7 @@ def test_a_member_is_found_by_its_name_and_its_line_display_name_once_each() -> 
     assert member_name_keys(profile) == ["陳小美", "mei 🌸"]
     assert member_name_keys({"name": "Mei", "line_display_name": "MEI"}) == ["mei"]
     assert member_name_keys({"name": 42}) == []
+
+
+def test_a_name_the_other_starts_with_needs_no_entry_of_its_own() -> None:
+    assert member_name_keys({"name": "Mei", "line_display_name": "Mei Chen"}) == ["mei chen"]

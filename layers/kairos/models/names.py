@@ -43,6 +43,8 @@ def name_key(text: object) -> str | None:
 
 
 def member_name_keys(profile: Mapping[str, Any]) -> list[str]:
-    """The distinct name keys of a member's profile, in `NAME_FIELDS` order."""
-    keys = (name_key(profile.get(field)) for field in NAME_FIELDS)
-    return list(dict.fromkeys(k for k in keys if k))
+    """The name keys a member is found by, in `NAME_FIELDS` order: distinct, and none
+    that another one starts with (`mei` beside `mei chen`: every search finding the
+    shorter finds the longer, so one entry is enough and the member is listed once)."""
+    found = list(dict.fromkeys(k for f in NAME_FIELDS if (k := name_key(profile.get(f)))))
+    return [k for k in found if not any(o != k and o.startswith(k) for o in found)]
