@@ -18,7 +18,9 @@ It behaves like LINE where the sender depends on it:
   (the client times out although LINE sent the message);
 - the channel's settings `kairos doctor` reads: `GET /v2/bot/info` (the bot),
   `GET|PUT /v2/bot/channel/webhook/endpoint` (the webhook URL and whether it is used),
-  `GET /v2/bot/message/quota` and `/quota/consumption` (the monthly allowance).
+  `GET /v2/bot/message/quota` and `/quota/consumption` (the monthly allowance);
+- rich menus, their aliases, bulk linking and unit statistics (fake_line_menus.py), and
+  `customAggregationUnits` on push and multicast (one unit name, ≤ 30 of `A-Za-z0-9_`).
 
 Everything accepted is recorded with its time, so a test can check delivery counts,
 duplicates, and that no one-second window went over the rate.
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 import uuid
@@ -41,12 +44,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from kairos_dev.local.fake_line_menus import FakeRichMenus
+
 Endpoint = Literal["push", "multicast"]
 PATHS: dict[str, Endpoint] = {
     "/v2/bot/message/push": "push",
     "/v2/bot/message/multicast": "multicast",
 }
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+_UNIT = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 NOT_FOUND: dict[str, Any] = {"message": "Not found"}
 INVALID_JSON: dict[str, Any] = {
     "message": "The request body has 1 error(s)",
@@ -114,6 +120,8 @@ class FakeLine:
             "markAsReadMode": "auto",
         }
     )
+    menus: FakeRichMenus = field(default_factory=FakeRichMenus)
+    """Rich menus, links and unit statistics (fake_line_menus.py)."""
     webhook_endpoint: str = ""
     webhook_active: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(600_000_000_000_000))
@@ -210,7 +218,12 @@ class FakeLine:
                 return 200, {"type": "limited", "value": self.monthly_limit}
             if (method, path) == ("GET", "/v2/bot/message/quota/consumption"):
                 return 200, {"totalUsage": self._used}
-        return 404, {"message": "Not found"}
+            answer = self.menus.handle(method, path, body)
+        return answer or (404, {"message": "Not found"})
+
+    def rest(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        """Any request but a push or multicast, in process (richmenus' transport)."""
+        return self.handle_settings(method, path, headers, body)
 
     def handle(
         self, path: str, headers: Any, body: bytes
@@ -289,6 +302,8 @@ class FakeLine:
             if retry_key is not None:
                 self._retry_keys[retry_key] = request_id
             self.requests.append(Accepted(endpoint, now, len(recipients), request_id, retry_key))
+            for unit in payload.get("customAggregationUnits") or []:
+                self.menus.unit_recipients[unit] += len(recipients)
             sent = []
             for message in payload["messages"]:
                 message_id = str(next(self._ids))
@@ -323,6 +338,15 @@ def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
         or not all(isinstance(t, str) and t for t in to)
     ):
         problems.append({"message": "Size must be between 1 and 500", "property": "to"})
+    units = payload.get("customAggregationUnits")
+    if units is not None and (
+        not isinstance(units, list)
+        or len(units) > 1
+        or not all(isinstance(u, str) and _UNIT.match(u) for u in units)
+    ):
+        problems.append(
+            {"message": "One unit of 1-30 A-Za-z0-9_", "property": "customAggregationUnits"}
+        )
     messages = payload.get("messages")
     if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
         problems.append({"message": "Size must be between 1 and 5", "property": "messages"})
@@ -380,7 +404,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._settings("PUT")
 
+    def do_DELETE(self) -> None:
+        self._settings("DELETE")
+
     def do_POST(self) -> None:
+        if self.path not in PATHS:  # rich menus and aliases (fake_line_menus.py)
+            self._settings("POST")
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         status, headers, answer, delay = self.server.fake.handle(self.path, self.headers, body)
