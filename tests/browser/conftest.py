@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +92,25 @@ def console(built_console: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         os.chdir(saved_dir)
         os.environ.clear()
         os.environ.update(saved_env)
+
+
+def not_built_yet(console: Console, method: str, path: str) -> None:
+    """Mark the test an expected failure, naming the route, while the console API route
+    it needs answers 501 (its view is still a stub); run it for real once it answers."""
+    user = console.runtime.api.tokens.user("admin")
+    assert user is not None
+    token, _ = console.runtime.api.tokens.issue(user)
+    request = urllib.request.Request(
+        f"{console.runtime.url}/console/api/{path}",
+        data=b"" if method == "POST" else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10).close()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 501:
+            pytest.xfail(f"{method} /console/api/{path} is not built yet (501)")
 
 
 @dataclass
