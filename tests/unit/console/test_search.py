@@ -135,3 +135,10 @@ def test_hostile_text_finds_nothing_and_breaks_nothing(index: FakeIndex, hostile
 def test_a_limit_out_of_range_is_the_callers_to_correct(index: FakeIndex) -> None:
     with pytest.raises(InvalidRequest):
         search(index, "陳", limit=0)
+
+
+def test_a_page_full_of_exact_matches_leaves_the_names_for_the_next(index: FakeIndex) -> None:
+    index.add("m-5", "m-4 fan club", "2026-05-01")
+    first = search(index, "m-4", limit=1)
+    assert first.member_ids == ["m-4"] and first.next
+    assert search(index, "m-4", limit=1, cursor=first.next) == SearchPage(["m-5"], None)
