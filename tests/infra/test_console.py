@@ -13,6 +13,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from infra.config import ConfigError, KairosConfig
 from infra.constructs.console import built_console
 from infra.constructs.console_users import ConsoleUsers
+from infra.paths import ROOT
 from infra.stack import KairosStack
 from kairos.ingest.routes import ROLES, ROUTES
 from tests.infra.conftest import only, resources
@@ -164,6 +165,12 @@ def config(**context: str) -> KairosConfig:
     return KairosConfig.from_context(
         App(context={f"kairos:{k}": v for k, v in context.items()}).node
     )
+
+
+def test_the_built_console_is_found_from_the_repository_root() -> None:
+    assert config().console_dist == ROOT / "console" / "dist"
+    assert config(consoleDist="build/console").console_dist == ROOT / "build" / "console"
+    assert config(consoleDist="/srv/console").console_dist == Path("/srv/console")
 
 
 def test_the_sign_in_domain_prefix_follows_the_brand_unless_set() -> None:
