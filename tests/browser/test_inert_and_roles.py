@@ -8,16 +8,18 @@ import urllib.error
 import urllib.request
 
 from tests.browser.conftest import Browser, Console
-from tests.browser.pages import go, open_member, section, sign_in, sign_out
-from tests.browser.seed import HOSTILE, HOSTILE_ITEM, HOSTILE_NAME, HOSTILE_NOTE, XIAOMEI
+from tests.browser.pages import go, open_member, search, section, sign_in, sign_out
+from tests.browser.seed import HOSTILE, HOSTILE_MESSAGE, HOSTILE_NAME, HOSTILE_NOTE, XIAOMEI
 
 
-def test_hostile_names_notes_and_item_names_render_as_text(
+def test_hostile_names_notes_and_messages_render_as_text(
     console: Console, browser: Browser
 ) -> None:
     page = browser.page()
     sign_in(page, console.url, "staff")
-    # Given a member whose name is markup, found by their phone
+    # Given a member whose name is markup: the list shows it as text
+    search(page, console.url, HOSTILE.phone or "")
+    page.get_by_test_id("member-row").get_by_text(HOSTILE_NAME).wait_for()
     open_member(page, console.url, HOSTILE.phone or "", HOSTILE_NAME)
     # When staff add a note that is markup
     page.get_by_label("Add note").or_(page.get_by_placeholder("Add note")).first.fill(HOSTILE_NOTE)
@@ -26,15 +28,11 @@ def test_hostile_names_notes_and_item_names_render_as_text(
     # Then the name and the note are on the page as the characters they are
     page.get_by_role("heading", name=HOSTILE_NAME).first.wait_for()
     assert page.locator("img[src=x]").count() == 0
-    # And the list shows the name as text too
-    go(page, console.url, "#/members")
-    page.get_by_text(HOSTILE_NAME).first.wait_for()
-    # And an order item named with a script tag is text where the history shows it
-    open_member(page, console.url, "0912-345-678", XIAOMEI.name)
+    # And what the member wrote on LINE, and the message the journey sent with their
+    # name in it, are text in their history
     history = section(page, "member-history")
-    history.get_by_text("T-1001").first.wait_for()
-    if history.get_by_text("乳膠枕").count():
-        history.get_by_text(HOSTILE_ITEM).first.wait_for()
+    history.get_by_text(HOSTILE_MESSAGE).first.wait_for()
+    history.get_by_text(f"Welcome, {HOSTILE_NAME}!").first.wait_for()
     assert page.evaluate("() => document.querySelectorAll('body script').length") == 0
     # (the fixture asserts that no dialog opened)
 
