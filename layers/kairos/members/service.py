@@ -108,6 +108,9 @@ def check_note(author: str, text: str) -> None:
     for s in (author, text):
         if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in s):
             raise InvalidRequest("no control characters (other than newlines and tabs)")
+        # JSON's `\ud800` escapes decode to lone surrogates, which no item can store.
+        if any(unicodedata.category(c) == "Cs" for c in s):
+            raise InvalidRequest("text: a lone surrogate escape (\\ud800-\\udfff) is not text")
 
 
 def _apply(

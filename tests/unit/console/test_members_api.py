@@ -276,3 +276,15 @@ def test_a_name_prefix_and_the_newest_members(console: Console) -> None:
     assert [r["member_id"] for r in newest["items"]] == [lin] and newest["next"]
     older = console.call("GET", f"members?limit=1&cursor={quote(newest['next'])}").body
     assert [r["member_id"] for r in older["items"]] == [chen]
+
+
+def test_a_note_holding_a_lone_surrogate_escape_is_refused_and_nothing_is_written(
+    console: Console,
+) -> None:
+    # Given a member
+    member_id = console.member("amy@example.com")
+    # When a note's JSON holds a `\ud800` escape, which no stored item can hold
+    answer = console.call("POST", f"members/{member_id}/notes", raw=b'{"text": "hi \\ud800"}')
+    # Then it is a 400 naming the field, and the member has no note
+    assert answer.status == 400 and answer.body["error"].startswith("text:")
+    assert console.call("GET", f"members/{member_id}").body["notes"] == []
