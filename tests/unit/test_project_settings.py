@@ -3,6 +3,7 @@ functions run with, read by the same YAML 1.2 rules into the same model."""
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,11 @@ def project(root: Path, settings: str | None) -> Path:
     if settings is not None:
         text = textwrap.dedent(settings).lstrip()
         (root / "kairos.yaml").write_text(text, encoding="utf-8")
+    if settings is not None and "richmenus:" in settings:
+        # The rich menus and segment the example's bindings name (checked across files).
+        examples = Path(__file__).parents[2] / "examples"
+        shutil.copytree(examples / "richmenus", root / "richmenus")
+        shutil.copytree(examples / "segments", root / "segments")
     return root
 
 

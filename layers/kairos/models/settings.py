@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kairos.richmenus.model import Binding
+
 Channel = Literal["line", "email", "sms"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -115,6 +117,9 @@ class Settings(Strict):
     channels: Channels = Field(default_factory=Channels)
     rfm: Rfm = Field(default_factory=Rfm)
     lifecycle: list[LifecycleStage] = Field(default_factory=_default_lifecycle)
+    richmenus: list[Binding] = Field(default_factory=list)
+    """Rich menus by segment or tag, first match wins; `{menu: ID}` alone is the
+    default for everyone else (docs/settings.md)."""
 
     @field_validator("timezone")
     @classmethod

@@ -33,6 +33,13 @@ from kairos.models.template import Template
 from kairos.project.checks import check_references, check_template
 from kairos.project.parsing import journey_problems, parse, parse_journey
 from kairos.project.problems import Problem, ProjectError
+from kairos.project.richmenus import (
+    RichMenuFile,
+    check_bindings,
+    check_switches,
+    image_path,
+    read_menu,
+)
 from kairos.project.settings import project_root, read_settings
 from kairos.project.yaml import Document, read_yaml
 
@@ -48,7 +55,9 @@ class Project:
     version: str
     """One hash over settings and every journey, template and segment version."""
     files: dict[str, str] = field(default_factory=dict)
-    """`journey:<id>` / `template:<id>` / `segment:<id>` → file (relative)."""
+    """`journey:<id>` / `template:<id>` / `segment:<id>` / `richmenu:<id>` → file (relative)."""
+    richmenus: dict[str, RichMenuFile] = field(default_factory=dict)
+    """LINE rich menus (`richmenus/*.yaml` with their images), by id."""
 
     def journeys_on_event(self, event_type: str) -> list[CompiledJourney]:
         """Journeys an event of this type can start (event triggers), in id order."""
@@ -65,13 +74,14 @@ class Project:
         def n(count: int, word: str) -> str:
             return f"{count} {word}{'' if count == 1 else 's'}"
 
-        return ", ".join(
-            [
-                n(len(self.journeys), "journey"),
-                n(len(self.templates), "template"),
-                n(len(self.segments), "segment"),
-            ]
-        )
+        parts = [
+            n(len(self.journeys), "journey"),
+            n(len(self.templates), "template"),
+            n(len(self.segments), "segment"),
+        ]
+        if self.richmenus:
+            parts.append(n(len(self.richmenus), "rich menu"))
+        return ", ".join(parts)
 
 
 def content_version(model: BaseModel | Mapping[str, Any]) -> str:
@@ -148,6 +158,23 @@ def load_project(path: str | Path) -> Project:
         if not duplicate(doc, "segment", segment.id):
             segments[segment.id] = compiled_segment
 
+    # Rich menus (each with its image beside it; tabs name other menus)
+    richmenus: dict[str, RichMenuFile] = {}
+    menu_docs: list[tuple[Document, RichMenuFile]] = []
+    for doc in documents("richmenus"):
+        menu = read_menu(doc, root, problems)
+        if menu is None or duplicate(doc, "richmenu", menu.id):
+            continue
+        image = image_path(root / doc.path, menu)
+        digest = hashlib.sha256(image.read_bytes()).hexdigest() if image else ""
+        version = content_version({"menu": content_version(menu), "image": digest})
+        entry = RichMenuFile(menu, image or root / doc.path, version)
+        richmenus[menu.id] = entry
+        menu_docs.append((doc, entry))
+    for doc, entry in menu_docs:
+        check_switches(doc, entry.menu, richmenus, problems)
+    check_bindings(settings, richmenus, segments, problems)
+
     # Journeys (references are checked once all ids are known)
     journeys: dict[str, CompiledJourney] = {}
     checked: list[tuple[Document, CompiledJourney]] = []
@@ -175,6 +202,9 @@ def load_project(path: str | Path) -> Project:
             "journeys": {k: j.version for k, j in journeys.items()},
             "templates": template_versions,
             "segments": {k: s.version for k, s in segments.items()},
+            "richmenus": {k: m.version for k, m in richmenus.items()},
         }
     )
-    return Project(root, settings, journeys, templates, template_versions, segments, version, files)
+    return Project(
+        root, settings, journeys, templates, template_versions, segments, version, files, richmenus
+    )
