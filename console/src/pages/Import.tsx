@@ -66,7 +66,7 @@ function Importer() {
       run(async () => {
         const found = await preview(chosen);
         setFirst(found);
-        setMapping(found.mapping);
+        setMapping(found.mapping ?? {});
       });
   };
 

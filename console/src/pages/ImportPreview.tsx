@@ -14,7 +14,7 @@ export function Mapping(props: {
   onChange: (next: Record<string, string | null>) => void;
 }) {
   const options = new Set([...(props.preview.fields ?? FIELDS)]);
-  for (const value of Object.values(props.preview.mapping)) if (value) options.add(value);
+  for (const value of Object.values(props.preview.mapping ?? {})) if (value) options.add(value);
   return (
     <fieldset data-testid="import-mapping">
       <legend>{t("import.mapping")}</legend>
@@ -73,7 +73,7 @@ export function PreviewRows({ preview }: { preview: ImportPreview }) {
             </tr>
           </thead>
           <tbody>
-            {preview.rows.map((row) => (
+            {(preview.rows ?? []).map((row) => (
               <tr key={row.line} class={row.problems?.length ? "bad" : ""}>
                 <td>{row.line}</td>
                 {cells(preview, row.values).map((cell, index) => (
@@ -89,9 +89,9 @@ export function PreviewRows({ preview }: { preview: ImportPreview }) {
 }
 
 export function Problems({ preview }: { preview: ImportPreview }) {
-  const found = preview.problems.length
+  const found = preview.problems?.length
     ? preview.problems
-    : preview.rows.flatMap((row) => row.problems ?? []);
+    : (preview.rows ?? []).flatMap((row) => row.problems ?? []);
   return (
     <section class="card" data-testid="import-problems">
       <h2>{t("import.problems")}</h2>
