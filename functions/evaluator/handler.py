@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.observability import count, logger, metrics, tracer
-from kairos.store.changes import member_change
+from kairos.store.changes import member_changes
 from kairos.wiring.evaluator import EvaluatorServices, services
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -41,11 +41,9 @@ def handle(
         return {"timers": report.timers, "failed": report.failed}
 
     def record_handler(record: DynamoDBRecord) -> None:
-        change = member_change(record.raw_event["dynamodb"])
-        if change is None:
-            return
-        logger.append_keys(member_id=change.after.member_id, event_id=change.event.get("id"))
-        evaluator.on_member_change(change.after, change.before, change.event, change.at)
+        for change in member_changes(record.raw_event["dynamodb"]):
+            logger.append_keys(member_id=change.after.member_id, event_id=change.event.get("id"))
+            evaluator.on_member_change(change.after, change.before, change.event, change.at)
 
     # The batch's sends go out together when it is done (group messages for a step
     # many members reached); a send not queued is replayed by its guard timer.

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import collect_views
 import console_imports
 import console_journeys
 import console_members
@@ -200,8 +201,10 @@ def click(token: str) -> Response[str]:
     link = _recorded(token, "t")
     if isinstance(link, Response):
         return link
+    now = from_epoch_ms(app.current_event.request_context.request_time_epoch)
+    target = collect_views.landing(wired(), link.url, link.member_id, now)
     return Response(
-        status_code=302, content_type="text/plain", body="", headers={"Location": link.url}
+        status_code=302, content_type="text/plain", body="", headers={"Location": target}
     )
 
 
@@ -350,9 +353,27 @@ def _console(route: routes.Route, view: ConsoleView) -> Callable[..., Response[A
     return serve
 
 
+def _web(view: Callable[[collect_views.WebRequest], Response[str]]) -> Callable[[], Response[str]]:
+    """Serve a website route (collect_views): headers, body and receive time."""
+
+    def serve() -> Response[str]:
+        event = app.current_event
+        return view(
+            collect_views.WebRequest(
+                services=wired(),
+                headers={k.lower(): v for k, v in (event.headers or {}).items()},
+                body=raw_body() if event.http_method == "POST" else b"",
+                now=from_epoch_ms(event.request_context.request_time_epoch),
+            )
+        )
+
+    return serve
+
+
 routes.register(
     app,
     {
+        **{name: _web(view) for name, view in collect_views.VIEWS.items()},
         **{
             route.view: _console(route, CONSOLE_VIEWS[route.view])
             for route in routes.ROUTES

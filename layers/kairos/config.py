@@ -28,6 +28,11 @@ class RuntimeConfig:
     line_api_endpoint: str
     ses_configuration_set: str | None
     tracking_base_url: str
+    collect_sites: str = "[]"
+    """`KAIROS_COLLECT_SITES`: the websites' publishable keys and origins (JSON,
+    kairos.ingest.collect.sites_from_json); `[]` turns `/collect` off."""
+    liff_channel_id: str = ""
+    """`KAIROS_LIFF_CHANNEL_ID`: the LIFF app's channel, whose ID tokens identify visitors."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RuntimeConfig:
@@ -51,4 +56,6 @@ class RuntimeConfig:
             line_api_endpoint=env.get("KAIROS_LINE_API_ENDPOINT", "https://api.line.me"),
             ses_configuration_set=env.get("KAIROS_SES_CONFIGURATION_SET"),
             tracking_base_url=env.get("KAIROS_TRACKING_BASE_URL", "http://127.0.0.1:3000/t/"),
+            collect_sites=env.get("KAIROS_COLLECT_SITES", "[]"),
+            liff_channel_id=env.get("KAIROS_LIFF_CHANNEL_ID", ""),
         )

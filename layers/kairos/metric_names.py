@@ -49,6 +49,11 @@ DETAILED: dict[str, str] = {
     "Delivery_replayed": "sender: redelivered messages answered from their record",
     "Delivery_limiter_draws": "sender: rate-limiter windows drawn",
     "Retried": "sender: sends returned to their queue for a later retry (throttling)",
+    "CollectEventsApplied": "webhook: website browse events applied (POST /collect)",
+    "CollectEventsDropped": "webhook: browse events dropped: too old, ahead, repeated",
+    "CollectBotRequests": "webhook: /collect requests from bots and crawlers, dropped",
+    "CollectRefused": "webhook: /collect requests refused (bad body, key or origin)",
+    "CollectProofsRefused": "webhook: identity proofs refused (forged, expired, replayed)",
 }
 
 

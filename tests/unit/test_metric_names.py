@@ -22,7 +22,7 @@ from kairos.engine.enrolment import State
 from kairos.evaluator import stream
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*ROOT.glob("functions/*/handler.py"), *(ROOT / "layers" / "kairos").rglob("*.py")]
+SOURCES = [*ROOT.glob("functions/*/*.py"), *(ROOT / "layers" / "kairos").rglob("*.py")]
 SENDER_SUMMARY = ("replayed", "limiter_draws")
 """What the sender's batch summary adds to its statuses (kairos.delivery.service)."""
 

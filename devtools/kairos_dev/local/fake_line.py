@@ -20,7 +20,8 @@ It behaves like LINE where the sender depends on it:
   `GET|PUT /v2/bot/channel/webhook/endpoint` (the webhook URL and whether it is used),
   `GET /v2/bot/message/quota` and `/quota/consumption` (the monthly allowance);
 - rich menus, their aliases, bulk linking and unit statistics (fake_line_menus.py), and
-  `customAggregationUnits` on push and multicast (one unit name, ≤ 30 of `A-Za-z0-9_`).
+  `customAggregationUnits` on push and multicast (one unit name, ≤ 30 of `A-Za-z0-9_`);
+- `POST /oauth2/v2.1/verify` (LIFF ID tokens made by `issue_id_token`; no bearer token).
 
 Everything accepted is recorded with its time, so a test can check delivery counts,
 duplicates, and that no one-second window went over the rate.
@@ -37,6 +38,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -47,6 +49,8 @@ from typing import Any, Literal
 from kairos_dev.local.fake_line_menus import FakeRichMenus
 
 Endpoint = Literal["push", "multicast"]
+VERIFY_PATH = "/oauth2/v2.1/verify"
+"""LINE Login's ID-token verification (a LIFF app's token, kairos.ingest.liff)."""
 PATHS: dict[str, Endpoint] = {
     "/v2/bot/message/push": "push",
     "/v2/bot/message/multicast": "multicast",
@@ -124,6 +128,8 @@ class FakeLine:
     """Rich menus, links and unit statistics (fake_line_menus.py)."""
     webhook_endpoint: str = ""
     webhook_active: bool = False
+    id_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """LIFF ID tokens `issue_id_token` made: what `POST /oauth2/v2.1/verify` answers."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(600_000_000_000_000))
 
     @property
@@ -197,6 +203,8 @@ class FakeLine:
         self, method: str, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, Any]]:
         """The channel's settings and allowance (GET, and PUT of the webhook URL)."""
+        if (method, path) == ("POST", VERIFY_PATH):
+            return self.verify_id_token(body)
         refused = self._unauthorized(headers)
         if refused is not None:
             return 401, refused
@@ -220,6 +228,29 @@ class FakeLine:
                 return 200, {"totalUsage": self._used}
             answer = self.menus.handle(method, path, body)
         return answer or (404, {"message": "Not found"})
+
+    def issue_id_token(self, sub: str, channel_id: str, expires_at: int) -> str:
+        """A LIFF ID token for `sub` (a LINE user id) from the LIFF app of `channel_id`."""
+        token = f"liff.{uuid.uuid4().hex}"
+        self.id_tokens[token] = {
+            "iss": "https://access.line.me", "sub": sub, "aud": channel_id,
+            "exp": expires_at, "iat": expires_at - 3600, "amr": ["linesso"],
+        }  # fmt: skip
+        return token
+
+    def verify_id_token(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        """LINE's `POST /oauth2/v2.1/verify`: 400 for an unknown or expired token or
+        another channel's `client_id`, else the token's claims."""
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        claims = self.id_tokens.get(form.get("id_token", ""))
+        if claims is None or claims["exp"] <= self.clock():
+            return 400, {"error": "invalid_request", "error_description": "Invalid IdToken."}
+        if form.get("client_id") != claims["aud"]:
+            return 400, {
+                "error": "invalid_request",
+                "error_description": "Invalid IdToken Audience.",
+            }
+        return 200, dict(claims)
 
     def rest(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
         """Any request but a push or multicast, in process (richmenus' transport)."""

@@ -140,12 +140,28 @@ def _check_stats(path: str, rest: tuple[Segment, ...]) -> str | None:
         if keys is not None and rest[1].name not in keys:
             return f"{path!r}: {name} keys are {', '.join(keys)}"
         return None
+    if name == "views":
+        return _check_views(path, rest[1:])
     if name == "rfm":
         if len(rest) != 2 or rest[1].name not in RFM_FIELDS:
             return f"{path!r}: use stats.rfm.r, stats.rfm.f, stats.rfm.m or stats.rfm.segment"
         return None
     if len(rest) > 1:
         return f"{path!r}: stats.{name} has no fields"
+    return None
+
+
+def _check_views(path: str, rest: tuple[Segment, ...]) -> str | None:
+    """`stats.views.{pages,products,visits}`, `.sku.<sku>`, `.category.<c>`, `.recent…`
+    (what kairos.ingest.browse keeps, docs/tracking.md)."""
+    known = ("pages", "products", "visits", "sku", "category", "recent")
+    if not rest or rest[0].name not in known:
+        return f"{path!r}: stats.views has {', '.join(known)}"
+    name = rest[0].name
+    if name in ("sku", "category") and len(rest) != 2:
+        return f"{path!r}: name one key, e.g. stats.views.{name}.MAT-QUEEN"
+    if name in ("pages", "products", "visits") and len(rest) > 1:
+        return f"{path!r}: stats.views.{name} has no fields"
     return None
 
 

@@ -110,6 +110,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "t/{token}", "click"),  # tracked link → record the click, redirect
     Route("GET", "u/{token}", "unsubscribe_page"),  # the link in a message: a page to confirm
     Route("POST", "u/{token}", "unsubscribe"),  # RFC 8058 one-click (List-Unsubscribe-Post)
+    # The website snippet (docs/tracking.md): publishable key and listed origins, no
+    # signature (a browser holds no secret); identity only from proofs.
+    Route("POST", "collect", "collect_events"),
+    Route("OPTIONS", "collect", "collect_preflight"),
+    Route("GET", "collect/kairos.js", "collect_snippet"),
     # The admin API (docs/admin-api.md): the brand's own tools, signed with SigV4.
     Route(
         "GET", "admin/members", "admin_find", "iam"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from kairos.ingest.browse import merge_views
 from kairos.ingest.statistics import OrderContribution, add_order
 from kairos.members.erase import pending_timers
 from kairos.members.ports import ErasureStore
@@ -119,7 +120,10 @@ def merged_profile(keep: Member, absorb: Member, orders: list[OrderContribution]
     for field, stamp in absorb.field_times.items():
         if field.startswith("tag.") and field[4:] in result.tags:
             result.field_times[field] = max(stamp, keep.field_times.get(field, ""))
-    stats = Stats(referrals=keep.stats.referrals + absorb.stats.referrals)
+    stats = Stats(
+        referrals=keep.stats.referrals + absorb.stats.referrals,
+        views=merge_views(keep.stats.views, absorb.stats.views),
+    )
     for order in orders:
         if not order.cancelled:
             stats = add_order(stats, order)

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from kairos.models.browse import Views
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -31,6 +33,8 @@ class Stats(BaseModel):
     order_times: dict[str, AwareDatetime] = Field(default_factory=dict)
     """Live (not cancelled) order id → its time: first/last order dates are their min and
     max, whatever order the orders and cancellations arrived in."""
+    views: Views = Field(default_factory=Views)
+    """What the member browsed on the brand's site (kairos.ingest.browse), bounded."""
 
 
 class Member(BaseModel):

@@ -43,3 +43,23 @@ def member_change(record: dict[str, Any]) -> MemberChange | None:
         event=from_item(new_image).get("last_event") or {},
         at=from_epoch_ms(float(record["ApproximateCreationDateTime"]) * 1000),
     )
+
+
+def member_changes(record: dict[str, Any]) -> list[MemberChange]:
+    """Every event a stream record carries: a website's batch is one profile write with
+    its events in `last_events` (kairos.store.visitors), each evaluated in turn."""
+    change = member_change(record)
+    if change is None:
+        return []
+    events = from_item(record["NewImage"]).get("last_events")
+    if not isinstance(events, list) or len(events) < 2:
+        return [change]
+    # The state changed once: the first event sees the change, the others none (so a
+    # segment entered is entered once).
+    return [
+        MemberChange(
+            after=change.after, before=change.before if n == 0 else change.after,
+            event=event, at=change.at,
+        )
+        for n, event in enumerate(e for e in events if isinstance(e, dict))
+    ]  # fmt: skip

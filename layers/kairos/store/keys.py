@@ -32,6 +32,9 @@ its access paths; keep both in step.
 | joined entry      | JOINED#<shard>                  | <UTC joined_at>#<member_id> | newest members first, 8 shards (kairos.store.search_index; written with the profile) |
 | audit entry       | AUDIT#<yyyy-mm-dd>              | <iso time>#<request id>     | a staff change or export (UTC day): by, role, action, member, detail; gsi1 AUDITM#<member_id> / <iso time>#<request id>; TTL |
 | audit day         | AUDITDAYS                       | <yyyy-mm-dd>                | a day that has audit entries (readers skip empty days); TTL |
+| visitor alias     | ALIAS#visitor#<anonymous id>    | ALIAS                       | a website visitor -> member_id (kairos.store.visitors); repointed on a proof |
+| collect marker    | EVENT#collect:<visitor>:<id>    | EVENT                       | a browse event seen (24-hour window, TTL 48 h) |
+| proof nonce       | PROOF#<nonce>                   | PROOF                       | a site token redeemed, by which visitor (single use); TTL |
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ def order_sk(order_id: str) -> str:
 
 
 ERASED_SK = "ERASED"
+PROOF_SK = "PROOF"
+
+
+def proof_pk(nonce: str) -> str:
+    """A redeemed site token (kairos.ingest.proofs): the first visitor to use it owns it."""
+    return f"PROOF#{nonce}"
 
 
 def erased_pk(identifier_hash: str) -> str:
