@@ -25,7 +25,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kairos.clock import from_epoch_ms
 from kairos.console.request import ConsoleRequest, Forbidden, Unauthenticated, principal_of
 from kairos.delivery.tracking import BadToken, ExpiredToken, Link, read_token
-from kairos.ingest import line, routes, ses, shop, signatures
+from kairos.ingest import checkouts, line, routes, ses, shop, signatures
+from kairos.ingest.body import load_json
 from kairos.ingest.errors import BodyTooLarge, IngestError, InvalidBody
 from kairos.ingest.service import ConcurrentUpdateError, ingest
 from kairos.members import admin_api
@@ -113,9 +114,16 @@ def shop_orders() -> dict[str, Any]:
     if shopify is not None:
         signatures.verify_shopify(body, shopify, keys["shopify_hmac_key"])
         domain = app.current_event.headers.get("X-Shopify-Shop-Domain")
+        topic = app.current_event.headers.get("X-Shopify-Topic") or ""
+        if topic.startswith("checkouts/"):
+            event_id = app.current_event.headers.get("X-Shopify-Event-Id")
+            found = checkouts.parse_shopify_checkout(body, topic, domain, event_id)
+            return apply([found]) if found else {"received": 1, "applied": 0, "no_customer": 1}
         return apply([shop.parse_shopify_order(body, domain)])
     kairos_sig = app.current_event.headers.get("X-Kairos-Signature")
     signatures.verify_kairos(body, kairos_sig, keys["hmac_key"])
+    if checkouts.is_checkout(load_json(body)):
+        return apply([checkouts.parse_generic_checkout(body)])
     return apply([shop.parse_generic_order(body)])
 
 

@@ -101,6 +101,8 @@ def apply_browse(
         if _newer(member, "checkout", stamp):
             checkout = {**_basket(data, time), "checkout_id": data["checkout_id"]}
             checkout["started_at"] = previous.get("started_at") if same else time.isoformat()
+            if data.get("completed_at"):
+                checkout["completed_at"] = data["completed_at"]
             member.profile["checkout"] = checkout
     return {}
 

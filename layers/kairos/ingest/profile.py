@@ -12,7 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kairos.clock import iso
+from kairos.ingest.browse import apply_browse, complete_checkout
 from kairos.ingest.statistics import OrderContribution, add_order, contribution, remove_order
+from kairos.models.browse import BROWSE_TYPES
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 
@@ -166,7 +168,11 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
     elif kind == "order.created":
         if data.get("customer_name"):
             _set(member, "name", data["customer_name"], at)
+        complete_checkout(member, data, event.time)
         _plan_order(event, snapshot, change, zone)
+    elif kind in BROWSE_TYPES:
+        # A shop's checkout webhook, or browse events a brand's server sends (/events).
+        apply_browse(member, kind, data, event.time, at)
     elif kind == "order.cancelled":
         _plan_cancel(event, snapshot, change)
     return change

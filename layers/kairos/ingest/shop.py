@@ -51,6 +51,8 @@ class ShopOrder(BaseModel):
     items: list[ShopItem] = Field(default_factory=list, max_length=500)
     referred_by: MemberRef | None = None
     source: str = Field(default="shop", pattern=r"^[a-z0-9-]{1,32}$")
+    checkout_id: str | None = Field(default=None, max_length=128)
+    """The checkout this order completes (docs/tracking.md)."""
 
 
 def parse_generic_order(body: bytes) -> CanonicalEvent:
@@ -78,6 +80,8 @@ def parse_generic_order(body: bytes) -> CanonicalEvent:
     }
     if order.referred_by is not None:
         data["referred_by"] = order.referred_by.model_dump(exclude_none=True)
+    if order.checkout_id:
+        data["checkout_id"] = order.checkout_id
     return CanonicalEvent(
         id=key,
         type="order.created",
@@ -119,6 +123,7 @@ class ShopifyOrder(BaseModel):
     phone: str | None = None
     customer: ShopifyCustomer | None = None
     line_items: list[ShopifyLineItem] = Field(default_factory=list, max_length=500)
+    checkout_token: str | None = Field(default=None, max_length=128)
 
 
 def _slug(title: str) -> str:
@@ -191,6 +196,8 @@ def parse_shopify_order(body: bytes, shop_domain: str | None = None) -> Canonica
         data["customer_name"] = name
     if notes:
         data["notes"] = notes
+    if order.checkout_token:
+        data["checkout_id"] = order.checkout_token  # the checkout it completes
     shop = (shop_domain or "unknown").strip().lower()
     try:
         return CanonicalEvent(

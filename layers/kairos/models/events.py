@@ -29,6 +29,8 @@ KNOWN_TYPES: frozenset[str] = frozenset(
         "email.delivered", "email.opened", "email.clicked", "email.bounced",
         "email.complained",
         "message.clicked", "unsubscribed",
+        "page.viewed", "product.viewed", "cart.updated", "checkout.started",
+        "checkout.updated",
     }
 )  # fmt: skip
 
@@ -219,7 +221,23 @@ class UnsubscribedData(_Data):
     channel: Literal["line", "email", "sms", "all"] = "all"
 
 
+class CheckoutEventData(_Data):
+    """`checkout.started` / `checkout.updated` from a server (shop webhooks, /events)."""
+
+    checkout_id: str = Field(min_length=1, max_length=128)
+    total: float = Field(default=0, ge=0)
+    currency: str = "TWD"
+    items: list[OrderItem] = Field(default_factory=list, max_length=500)
+
+
+class ProductViewedData(_Data):
+    sku: str = Field(min_length=1, max_length=128)
+
+
 DATA_MODELS: dict[str, type[_Data]] = {
+    "checkout.started": CheckoutEventData,
+    "checkout.updated": CheckoutEventData,
+    "product.viewed": ProductViewedData,
     "order.created": OrderCreatedData,
     "order.cancelled": OrderCancelledData,
     "profile.updated": ProfileUpdatedData,
