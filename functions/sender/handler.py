@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.delivery.service import SendRecord
 from kairos.observability import logger, metrics, tracer
+from kairos.richmenus.links import split_menu_links
 from kairos.wiring import sender as wiring
 
 
@@ -36,8 +37,18 @@ def handle(
     processor = BatchProcessor(
         event_type=EventType.SQS, model=SendRecord, raise_on_entire_batch_failure=False
     )
-    with services.sender.batch(event, context) as batch:
-        response = process_partial_response(
-            event=event, record_handler=batch.deliver, processor=processor, context=context
+    # Rich menu links share the LINE queue; they are bulk requests, not deliveries.
+    links, sends = split_menu_links(event)
+    failed = services.linker.deliver(links).failed if links and services.linker else []
+    if not sends["Records"]:
+        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+    with services.sender.batch(sends, context) as batch:
+        response: dict[str, Any] = dict(
+            process_partial_response(
+                event=sends, record_handler=batch.deliver, processor=processor, context=context
+            )
         )
-    return dict(response)
+    if failed:
+        earlier = list(response.get("batchItemFailures") or [])
+        response["batchItemFailures"] = earlier + [{"itemIdentifier": m} for m in failed]
+    return response

@@ -67,3 +67,18 @@ class InProcessLine:
         if status == 409 and accepted:
             return SendResult(provider_message_id=accepted, accepted_earlier=True)
         raise decision(status, json.dumps(answer))
+
+
+class InProcessApi:
+    """A `kairos.richmenus.api.Transport` answered by `fake` in this process: rich menus,
+    bulk links, unit statistics and quota, as over HTTP."""
+
+    def __init__(self, fake: FakeLine, token: Callable[[], str]) -> None:
+        self.fake = fake
+        self._token = token
+
+    def __call__(
+        self, method: str, path: str, body: bytes, content_type: str
+    ) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": content_type}
+        return self.fake.rest(method, path, headers, body)

@@ -18,9 +18,10 @@ from typing import Any
 
 from kairos.aws import AwsClients
 from kairos.config import RuntimeConfig
+from kairos.richmenus.api import LineApi
 from kairos.secrets import SecretStore
 from kairos_dev.local.fake_line import FakeLine, start_fake_line
-from kairos_dev.local.line_inprocess import InProcessLine
+from kairos_dev.local.line_inprocess import InProcessApi, InProcessLine
 from kairos_dev.local.pace import SimulatedSeconds
 from kairos_dev.local.stack import LocalStack
 
@@ -40,6 +41,21 @@ class SimulatedLine:
         self.fake.stop()
 
 
+def deploy_menus(fake: FakeLine, project_dir: str | None) -> None:
+    """The project's rich menus onto the fake LINE, as `kairos richmenus deploy` would
+    put them on the channel before the members come (a project without any: nothing)."""
+    if not project_dir:
+        return
+    from kairos.project import load_project
+    from kairos.richmenus.binding import default_menu
+    from kairos.richmenus.deploy import deploy
+
+    project = load_project(project_dir)
+    if project.richmenus:
+        api = LineApi(InProcessApi(fake, lambda: fake.token))
+        deploy(api, project.richmenus, default_menu(project.settings.richmenus))
+
+
 def simulated_line(
     stack: LocalStack, aws: AwsClients, clock: Callable[[], datetime], *, in_process: bool
 ) -> SimulatedLine:
@@ -56,5 +72,11 @@ def simulated_line(
     # The token from the stack's Secrets Manager, read as the sender reads it for LINE.
     secrets = SecretStore(aws)
     name = RuntimeConfig.from_env(stack.environ()).line_secret_name
-    line = InProcessLine(fake, token=lambda: secrets.line(name)["channel_access_token"])
-    return SimulatedLine(fake, {"line": line, "pace": seconds.pace, "concurrency": 1})
+
+    def read_token() -> str:
+        return str(secrets.line(name)["channel_access_token"])
+
+    line = InProcessLine(fake, token=read_token)
+    api = LineApi(InProcessApi(fake, read_token))
+    sender = {"line": line, "line_api": api, "pace": seconds.pace, "concurrency": 1}
+    return SimulatedLine(fake, sender)

@@ -169,11 +169,12 @@ class Simulation:
     def _start_fakes(self) -> None:
         from kairos_dev.local.fake_ses import SesEvents
         from kairos_dev.local.outbox import verify_sender
-        from kairos_dev.local.sim_line import simulated_line
+        from kairos_dev.local.sim_line import deploy_menus, simulated_line
 
         in_process = isinstance(self.backend, MemoryBackend)
         line = simulated_line(self.stack, self.host.aws, self.clock, in_process=in_process)
         self._fake_line = line.fake
+        deploy_menus(line.fake, self.project_dir)
         self.host.options["sender"] = line.sender
         self.stack.extra_env.setdefault("KAIROS_TRACKING_BASE_URL", "https://kairos.local/t/")
         settings = load_settings(self.project_dir)

@@ -9,7 +9,7 @@ other engine writes; journeys start only after that.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,8 @@ class Segments:
         self.enrolments = enrolments
         self.contexts = contexts
         self.writer = writer
+        self.moved: Callable[[Member, str, bool, Mapping[str, Any], datetime], None] | None = None
+        """Told when time alone moved a member in or out (rich menus follow: richmenus.py)."""
 
     def on_member_change(
         self,
@@ -114,5 +116,7 @@ class Segments:
             change.timers.append(segment_timer(segment.id, member.member_id, recheck))
         if not self.store.commit(change):
             return
+        if inside != was_in and self.moved is not None:
+            self.moved(member, segment.id, inside, ctx, now)
         if inside and not was_in:
             self.enter(segment.id, member, None, self.enrolments.enrolments(member.member_id), now)

@@ -17,6 +17,7 @@ from kairos.evaluator.commit import OutcomeWriter
 from kairos.evaluator.context import ContextBuilder
 from kairos.evaluator.ports import ChangeSink, EvaluatorStore, Members, SendQueues
 from kairos.evaluator.publish import Versions
+from kairos.evaluator.richmenus import MenuFollower, MenuLinkQueue
 from kairos.evaluator.segments import Segments
 from kairos.evaluator.stream import StreamReactions
 from kairos.evaluator.timers import TickReport, TimerHandlers
@@ -31,7 +32,10 @@ class Evaluator:
     members: Members
     queues: SendQueues
     apply_change: ChangeSink
+    menu_links: MenuLinkQueue | None = None
+    """Where rich menu links go (the LINE queue); None: menus are not linked."""
     versions: Versions = field(init=False)
+    menus: MenuFollower = field(init=False)
     stream: StreamReactions = field(init=False)
     timers: TimerHandlers = field(init=False)
     writer: OutcomeWriter = field(init=False)
@@ -44,6 +48,8 @@ class Evaluator:
             self.project, store, store, store.due, contexts, self.queues, self.apply_change
         )
         segments = Segments(self.project, store, store, store, contexts, writer)
+        self.menus = MenuFollower(self.project, contexts, self.menu_links)
+        segments.moved = self.menus.on_segment_moved
         self.stream = StreamReactions(
             self.project, store, store, store, self.versions, contexts, writer, segments
         )
@@ -61,6 +67,7 @@ class Evaluator:
     ) -> None:
         """A stream record: `event` was applied to the member (`before` → `after`)."""
         self.stream.on_member_change(after, before, event, now)
+        self.menus.on_member_change(after, before, event, now)
 
     def ensure_schedules(self, now: datetime) -> None:
         self.timers.ensure_schedules(now)
@@ -69,10 +76,10 @@ class Evaluator:
     def sends_together(self) -> Iterator[None]:
         """The sends of everything evaluated in this block go out together when it
         ends: a step many members reach at once travels as group messages."""
-        with self.writer.sends_together():
+        with self.writer.sends_together(), self.menus.together():
             yield
 
     def on_tick(self, now: datetime) -> TickReport:
         """The schedule: process every timer due at `now` (their sends together)."""
-        with self.writer.sends_together():
+        with self.writer.sends_together(), self.menus.together():
             return self.timers.on_tick(now)

@@ -10,6 +10,8 @@ inside the image, `chatBarText` at most 14 characters, a name at most 300.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -152,3 +154,11 @@ class Binding(Strict):
     @property
     def is_default(self) -> bool:
         return self.segment is None and self.tag is None
+
+
+@dataclass(frozen=True)
+class RichMenuFile:
+    menu: RichMenu
+    image: Path
+    version: str
+    """Content hash of the menu and its image: a change of either is a new LINE menu."""

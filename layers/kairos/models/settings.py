@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kairos.richmenus.model import Binding
+from kairos.models.richmenu import Binding
 
 Channel = Literal["line", "email", "sms"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -52,6 +52,8 @@ class LineChannel(Strict):
     rate_per_second: float = Field(default=2000, gt=0)
     multicast_rate_per_second: float = Field(default=200, gt=0)
     monthly_limit: int | None = Field(default=None, ge=0)
+    richmenu_rate_per_second: float = Field(default=100, gt=0)
+    """Bulk rich menu link and unlink requests per second, every sender together."""
 
 
 class EmailChannel(Strict):

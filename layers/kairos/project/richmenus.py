@@ -8,24 +8,15 @@ Each problem names the file, the field and the reason, like every other project 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+from kairos.models.richmenu import MAX_IMAGE_BYTES, RichMenu, RichMenuFile, SwitchAction
 from kairos.models.settings import Settings
+from kairos.project.images import image_kind, image_size
 from kairos.project.parsing import parse
 from kairos.project.problems import Problem
 from kairos.project.settings import SETTINGS_FILE
 from kairos.project.yaml import Document
-from kairos.richmenus.images import image_kind, image_size
-from kairos.richmenus.model import MAX_IMAGE_BYTES, RichMenu, SwitchAction
-
-
-@dataclass(frozen=True)
-class RichMenuFile:
-    menu: RichMenu
-    image: Path
-    version: str
-    """Content hash of the menu and its image: a change of either is a new LINE menu."""
 
 
 def read_menu(doc: Document, root: Path, problems: list[Problem]) -> RichMenu | None:

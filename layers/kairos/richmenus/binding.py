@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from kairos.richmenus.model import Binding
+from kairos.models.richmenu import Binding
 
 
 def bound_menu(

@@ -19,9 +19,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kairos.project.richmenus import RichMenuFile
+from kairos.models.richmenu import RichMenuFile
 from kairos.richmenus.api import LineApi
-from kairos.richmenus.images import image_kind
 
 _MARK = re.compile(r"\[kairos:([a-z0-9-]+):(v[0-9a-f]+)\]$")
 
@@ -81,7 +80,8 @@ def deploy(
             line_id = api.create_menu({**menu.menu.line_body(), "name": line_name(menu)})
             image = menu.image.read_bytes()
             try:
-                api.upload_image(line_id, image, image_kind(image) or "image/png")
+                kind = "image/jpeg" if image.startswith(b"\xff\xd8") else "image/png"
+                api.upload_image(line_id, image, kind)
             except Exception:
                 api.delete_menu(line_id)
                 raise

@@ -22,6 +22,7 @@ from kairos.clock import utc
 from kairos.models.send_group import MAX_MESSAGE_BYTES, Outgoing, SendGroup, body_bytes, pack
 from kairos.models.send_request import SendRequest
 from kairos.observability import logger
+from kairos.richmenus.links import MenuLinks
 
 MAX_DELAY_SECONDS = 900  # SQS' limit; later sends wait in the due index instead
 BATCH_ENTRIES = 10
@@ -86,6 +87,29 @@ class SendQueues:
                     singles.append(message)
             failed |= self._send_singles(singles, queue, now)
         return failed
+
+    def send_menu_links(self, messages: Sequence[MenuLinks]) -> int:
+        """Rich menu links onto the LINE queue, ten a SendMessageBatch; returns how many
+        did not make it (logged: links are idempotent, the member's next change that
+        moves their menu links again)."""
+        lost = 0
+        for start in range(0, len(messages), BATCH_ENTRIES):
+            chunk = messages[start : start + BATCH_ENTRIES]
+            entries = [
+                {"Id": str(i), "MessageBody": m.model_dump_json()} for i, m in enumerate(chunk)
+            ]
+            try:
+                response = self.client.send_message_batch(
+                    QueueUrl=self._url("line"), Entries=entries
+                )
+                failed = len(response.get("Failed", []))
+            except Exception:
+                failed = len(chunk)
+            if failed:
+                logger.error("rich menu links not queued", extra={"messages": failed})
+            lost += failed
+            self.sent += len(chunk) - failed
+        return lost
 
     def _send_group(self, group: SendGroup, queue: str, now: datetime) -> set[str]:
         try:

@@ -45,12 +45,14 @@ def build(config: RuntimeConfig, aws: AwsClients) -> EvaluatorServices:
         key = secrets.member_id_key(config.member_id_secret_name)  # the webhook's key
         ingest([event], members, now, zone, member_id_key=key)
 
+    queues = SendQueues(config.queue_urls, aws.client("sqs"))
     evaluator = Evaluator(
         project=project,
         store=EngineStore(config.table, dynamodb, timeline_ttl_days=config.timeline_ttl_days),
         members=members,
-        queues=SendQueues(config.queue_urls, aws.client("sqs")),
+        queues=queues,
         apply_change=apply_change,
+        menu_links=queues if "line" in config.queue_urls else None,
     )
     evaluator.publish()
     return EvaluatorServices(evaluator=evaluator)

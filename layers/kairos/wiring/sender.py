@@ -36,6 +36,7 @@ from kairos.delivery.channels.email import EmailChannel
 from kairos.delivery.channels.sms import SmsChannel
 from kairos.delivery.idempotency import PersistenceClaims, idempotency_config
 from kairos.delivery.limiter import WALL_PACE, Pace, RateLimiter
+from kairos.delivery.menu_links import MenuLinker
 from kairos.delivery.multicast import Multicaster
 from kairos.delivery.planning import Planner
 from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery
@@ -46,6 +47,7 @@ from kairos.delivery.service import Sender
 from kairos.delivery.tracking import Tracker
 from kairos.models.settings import Settings
 from kairos.models.template import Template
+from kairos.richmenus.api import HttpTransport, LineApi
 from kairos.secrets import SecretStore
 from kairos.store.claims import BatchedDynamoDBPersistenceLayer
 from kairos.store.deliveries import DeliveryStore
@@ -62,6 +64,8 @@ class SenderServices:
     limits: LimitStorePort
     persistence: BasePersistenceLayer
     """The idempotency records' persistence layer."""
+    linker: MenuLinker | None = None
+    """Rich menu links off the LINE queue (kairos.delivery.menu_links)."""
 
 
 def wall_clock() -> datetime:
@@ -83,6 +87,7 @@ def assemble(
     limiter: Callable[[], RateLimiter] | None = None,
     multicast_min: int = 2,
     concurrency: int = 16,
+    line_api: LineApi | None = None,
 ) -> SenderServices:
     """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
     default draws on `limits` with the wall clock); `multicast_min` is the smallest group
@@ -119,7 +124,13 @@ def assemble(
         clock=clock,
         multicast_min=multicast_min,
     )
-    return SenderServices(sender, channels, deliveries, limits, persistence)
+    new_limiter = limiter or (lambda: RateLimiter(limits))
+    linker = (
+        MenuLinker(line_api, new_limiter, settings.channels.line.richmenu_rate_per_second)
+        if line_api is not None
+        else None
+    )
+    return SenderServices(sender, channels, deliveries, limits, persistence, linker)
 
 
 def build(
@@ -134,6 +145,7 @@ def build(
     pace: Pace = WALL_PACE,
     multicast_min: int = 2,
     concurrency: int = 16,
+    line_api: LineApi | None = None,
 ) -> SenderServices:
     """The sender on the resources `config` names, through `aws`'s clients (boto3 in
     Lambda and on the emulator, the memory backend's in a simulation). Settings and
@@ -179,6 +191,13 @@ def build(
         limiter=lambda: RateLimiter.paced(limits, pace),
         multicast_min=multicast_min,
         concurrency=concurrency,
+        line_api=line_api
+        or LineApi(
+            HttpTransport(
+                config.line_api_endpoint,
+                token=lambda: secrets.line(config.line_secret_name)["channel_access_token"],
+            )
+        ),
     )
 
 
