@@ -17,6 +17,7 @@ from typing import Any
 
 STAGES = (
     "ingest",
+    "collect",
     "import",
     "import_emulator",
     "sender",

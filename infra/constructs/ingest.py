@@ -9,7 +9,8 @@ managed policy that grants exactly those (execute-api:Invoke on /admin/* of this
 The console's routes (`auth="cognito"`, under /console/api/) need an ID token of the
 console's user pool, checked by API Gateway's Cognito authorizer; the function then
 checks the caller's role (group) per route.
-Throttling caps what a flood (or a misbehaving platform) can cost.
+Throttling caps what a flood (or a misbehaving platform) can cost; a WAF web ACL on the
+stage limits `/collect` (the website snippet) per client address (infra/constructs/collect.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.constructs.collect import CollectFirewall, CollectSettings
 from infra.constructs.function import FunctionDefaults, KairosFunction
 from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
@@ -66,6 +68,7 @@ class Ingest(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
+        collect = CollectSettings.from_context(self.node)
         self.handler = KairosFunction(
             self,
             "Webhook",
@@ -83,6 +86,10 @@ class Ingest(Construct):
                 "KAIROS_MEMBER_ID_SECRET_NAME": member_id_secret.name,
                 "KAIROS_EVENT_TTL_DAYS": str(event_ttl_days),
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
+                # The websites' publishable keys and origins (not secrets: they are in
+                # the brand's pages) and the LIFF channel (infra/constructs/collect.py).
+                "KAIROS_COLLECT_SITES": collect.sites,
+                "KAIROS_LIFF_CHANNEL_ID": collect.liff_channel_id,
             },
         )
         grant_items(self.handler.role, table, MAIN, write=True)
@@ -162,6 +169,9 @@ class Ingest(Construct):
                     "routes use it); webhook callers authenticate by request signature, "
                     "admin tools by IAM.",
                 )
+        self.firewall = CollectFirewall(
+            self, "Firewall", api=self.api, prefix=name, rate_limit=collect.rate_limit
+        )
         # Least privilege for the brand's tools (CRM, POS, service desk): attach this to
         # their role or user; it reaches the admin API of this stage and nothing else.
         self.admin_policy = iam.ManagedPolicy(
@@ -199,16 +209,13 @@ class Ingest(Construct):
             "X-Shopify-Hmac-Sha256, X-Kairos-Signature) and cannot use IAM or Cognito; "
             "the function rejects unsigned requests with 401. /t/ (tracked links) and /u/ "
             "(unsubscribe) carry their own HMAC-signed token and are public by design. "
+            "/collect takes a website's publishable key from its listed origins only, "
+            "never an identity (proofs are verified in the function), behind a WAF "
+            "rate-based rule per client address. "
             "The /admin/ routes use IAM (SigV4); the /console/api/ routes the console's "
             "Cognito user pool.",
         )
 
-        acknowledge(
-            self.api,
-            "AwsSolutions-APIG3",
-            "WAF is left to the brand's account policy; stage throttling bounds abuse and "
-            "every unsigned request is refused before any write.",
-        )
         acknowledge(
             self.api,
             "AwsSolutions-IAM4",
