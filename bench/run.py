@@ -25,6 +25,7 @@ STAGES = (
     "evaluator",
     "simulate",
     "cost",
+    "line",
     "scale",
     "console",
     "console_browser",
