@@ -280,6 +280,52 @@ def birthdays_and_dormancy() -> None:
     order(at("2026-01-20", "18:05"), who, [PILLOW])
 
 
+def website() -> None:
+    """The shop's website (docs/tracking.md): browse and checkout events of known members,
+    as the snippet sends them once a proof identified the visitor, or a shop's checkout
+    webhook (the simulator posts them through /events)."""
+    shop = "https://yuemeng.example"
+    queen = {"sku": "MAT-QUEEN", "name": "獨立筒床墊（雙人）", "category": "mattress",
+             "price": 28800, "url": f"{shop}/p/mat-queen", "image": f"{shop}/i/mat-queen.jpg"}  # fmt: skip
+    cart = [{"sku": "MAT-QUEEN", "name": "獨立筒床墊（雙人）", "qty": 1, "price": 28800,
+             "image": f"{shop}/i/mat-queen.jpg"},
+            {"sku": "PIL-LATEX", "name": "乳膠枕", "qty": 2, "price": 1280,
+             "image": f"{shop}/i/pil-latex.jpg"}]  # fmt: skip
+    # 林佳蓉 looks at the queen mattress twice in an evening and leaves: browse abandonment.
+    lin = member(90, "林佳蓉")
+    emit(at("2026-05-10", "19:40"), "page.viewed", lin, {"url": f"{shop}/", "title": "悅眠"})
+    emit(at("2026-05-10", "19:42"), "product.viewed", lin, dict(queen))
+    emit(at("2026-05-10", "20:05"), "product.viewed", lin, dict(queen))
+    # 黃志明 starts a checkout and never finishes: LINE after 4 hours, email a day later.
+    huang = member(91, "黃志明", shop=True)
+    emit(at("2026-06-02", "13:50"), "product.viewed", huang, dict(queen))
+    emit(
+        at("2026-06-02", "14:10"),
+        "cart.updated",
+        huang,
+        {"items": cart, "total": 31360, "currency": "TWD"},
+    )
+    emit(at("2026-06-02", "14:15"), "checkout.started", huang, {
+        "checkout_id": "chk-7001", "items": cart, "total": 31360, "currency": "TWD",
+        "url": f"{shop}/checkout/chk-7001"})  # fmt: skip
+    # 吳雅婷 views twice, adds to cart, checks out and orders within the hour: no reminder.
+    wu = member(92, "吳雅婷", shop=True)
+    emit(at("2026-07-01", "10:50"), "product.viewed", wu, dict(queen))
+    emit(at("2026-07-01", "10:55"), "product.viewed", wu, dict(queen))
+    emit(
+        at("2026-07-01", "11:00"),
+        "cart.updated",
+        wu,
+        {"items": cart[:1], "total": 28800, "currency": "TWD"},
+    )
+    emit(at("2026-07-01", "11:02"), "checkout.started", wu, {
+        "checkout_id": "chk-7002", "items": cart[:1], "total": 28800, "currency": "TWD",
+        "url": f"{shop}/checkout/chk-7002"})  # fmt: skip
+    emit(at("2026-07-01", "11:20"), "order.created", wu, {
+        "order_id": "W7002", "total": 28800, "currency": "TWD", "checkout_id": "chk-7002",
+        "items": [{"sku": "MAT-QUEEN", "name": "獨立筒床墊（雙人）", "category": "mattress", "qty": 1, "price": 28800}]})  # fmt: skip
+
+
 def main() -> None:
     mattress_buyers()
     breakfast_qr()
@@ -290,6 +336,7 @@ def main() -> None:
     edm()
     weekend_coffee()
     birthdays_and_dormancy()
+    website()
     # Time order; ties keep generation order (the simulator does the same).
     events.sort(key=lambda e: datetime.fromisoformat(e["time"]))
     for number, event in enumerate(events, start=1):

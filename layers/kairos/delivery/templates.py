@@ -9,7 +9,8 @@ refuse, an empty body) is a `RenderError`, which the sender records as a `failed
 delivery with the reason instead of failing the batch.
 
 Variables: `profile`, `tags`, `stats`, `event` (the trigger; also as `trigger`),
-`journey` (`id`, `version`, `step`), `unsubscribe_url`, and `track(url)`.
+`journey` (`id`, `version`, `step`), `unsubscribe_url`, and `track(url)`. A Flex list
+may repeat a node per element of a list (`{for_each: PATH, item: NODE}`, `item` inside).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from kairos.delivery.sms import SmsSize, measure
 from kairos.models.template import Template
 
 LINE_TEXT_MAX = 5000
+FOR_EACH_LIMIT = 10
+"""Elements a Flex `for_each` repeats by default (a carousel holds at most 12 bubbles)."""
 SMS_MAX_SEGMENTS = 10
 """SNS refuses an SMS over 1,600 bytes; ten segments is the practical ceiling."""
 DEFAULT_ALT_TEXT = "New message"
@@ -151,10 +154,30 @@ class Renderer:
                 k: self._render_tree(v, f"{where}.{k}", ctx, variables) for k, v in node.items()
             }
         if isinstance(node, list):
-            return [
-                self._render_tree(v, f"{where}[{i}]", ctx, variables) for i, v in enumerate(node)
-            ]
+            rendered: list[Any] = []
+            for i, v in enumerate(node):
+                if isinstance(v, dict) and "for_each" in v and "item" in v:
+                    rendered.extend(self._repeat(v, f"{where}[{i}]", ctx, variables))
+                else:
+                    rendered.append(self._render_tree(v, f"{where}[{i}]", ctx, variables))
+            return rendered
         return node
+
+    def _repeat(
+        self, node: dict[str, Any], where: str, ctx: RenderContext, variables: dict[str, Any]
+    ) -> list[Any]:
+        """`{for_each: profile.cart.items, limit: 10, item: NODE}` in a Flex list: NODE
+        once per element (at most `limit`, default 10), the element as `item`
+        (docs/templates.md; a carousel of the cart's products)."""
+        found: Any = variables
+        for part in str(node["for_each"]).split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        elements = found if isinstance(found, list) else []
+        limit = int(node.get("limit", FOR_EACH_LIMIT))
+        return [
+            self._render_tree(node["item"], f"{where}.item", ctx, {**variables, "item": element})
+            for element in elements[:limit]
+        ]
 
     def _email(
         self, template: Template, ctx: RenderContext, variables: dict[str, Any]

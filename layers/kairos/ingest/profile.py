@@ -172,7 +172,8 @@ def plan(event: CanonicalEvent, snapshot: Snapshot, zone: ZoneInfo) -> Change:
         _plan_order(event, snapshot, change, zone)
     elif kind in BROWSE_TYPES:
         # A shop's checkout webhook, or browse events a brand's server sends (/events).
-        apply_browse(member, kind, data, event.time, at)
+        # What conditions read on the event (`views_24h`) travels with it to the stream.
+        event.data.update(apply_browse(member, kind, data, event.time, at))
     elif kind == "order.cancelled":
         _plan_cancel(event, snapshot, change)
     return change
