@@ -60,7 +60,15 @@ def register(subparsers: Any) -> None:
             "(the brand's days, kairos.yaml timezone); --plot draws them as a PNG."
         ),
     )
-    stats.add_argument("journey")
+    stats.add_argument("journey", nargs="?", help="the journey (not with --cost)")
+    stats.add_argument(
+        "--cost",
+        action="store_true",
+        help="the month's messages per journey, billed and free, and its price under each "
+        "Taiwan LINE plan (with LINE's own count when a token is configured)",
+    )
+    stats.add_argument("--month", type=_month, metavar="YYYY-MM", help="with --cost")
+    stats.add_argument("--line-secret", help="with --cost: secret holding the LINE token")
     stats.add_argument("--table", help="main table name")
     stats.add_argument("--project", metavar="DIR", help="brand project (time zone, arm labels)")
     stats.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
@@ -162,8 +170,23 @@ def _counters_if_reachable(table: str | None, journey_id: str) -> dict[str, Any]
     return counters
 
 
+def _month(value: str) -> str:
+    try:
+        return datetime.strptime(value, "%Y-%m").strftime("%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month (YYYY-MM)") from None
+
+
 def run_stats(args: argparse.Namespace) -> int:
     from kairos_dev.stats import funnel, plot, series
+
+    if args.cost:
+        from kairos_dev.cost_view import run_cost
+
+        return run_cost(args)
+    if args.journey is None:
+        print("kairos stats: name a journey, or ask for --cost", file=sys.stderr)
+        return 2
 
     store = engine_store(args.table)
     zone = brand_zone(args.project)

@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kairos import step_counters
+from kairos.delivery import billing
 from kairos.delivery.channels.base import SendResult
 from kairos.delivery.model import ChannelName, Outcome, Status, excerpt, outcome_time
 from kairos.delivery.planning import Plan
@@ -104,9 +106,19 @@ class Results:
 
 
 class Recorder:
-    def __init__(self, *, log: DeliveryLog, counters: StepCounters) -> None:
+    def __init__(
+        self,
+        *,
+        log: DeliveryLog,
+        counters: StepCounters,
+        months: billing.MonthCounters | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         self.log = log
         self.counters = counters
+        self.months = months
+        """The month's bill per journey (billing.py; `kairos stats --cost`)."""
+        self.zone = zone or ZoneInfo("Asia/Taipei")
 
     def deferred(self, result: Outcome) -> None:
         self.log.record_deferred(result)
@@ -130,6 +142,10 @@ class Recorder:
         if counters:
             self.counters.count(counters)
             step_counters.report(counters)
+        if self.months is not None and fresh:
+            by_month = billing.month_counts(fresh, self.zone)
+            if by_month:
+                self.months.count_months(by_month)
         line.settle(sum(1 for o in fresh if o.status == "sent" and o.channel == "line"))
         summary["replayed"] = len(replays)
         return summary

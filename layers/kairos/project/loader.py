@@ -27,6 +27,7 @@ from kairos.engine.compiled import (
     compile_journey,
     compile_segment,
 )
+from kairos.models.richmenu import RichMenuFile
 from kairos.models.segment import Segment
 from kairos.models.settings import Settings
 from kairos.models.template import Template
@@ -34,7 +35,6 @@ from kairos.project.checks import check_references, check_template
 from kairos.project.parsing import journey_problems, parse, parse_journey
 from kairos.project.problems import Problem, ProjectError
 from kairos.project.richmenus import (
-    RichMenuFile,
     check_bindings,
     check_switches,
     image_path,

@@ -30,6 +30,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import Clock
 from kairos.config import RuntimeConfig
+from kairos.delivery.billing import MonthCounters
 from kairos.delivery.channels.aws import provider_clients
 from kairos.delivery.channels.base import Channels, LineSender
 from kairos.delivery.channels.email import EmailChannel
@@ -50,6 +51,7 @@ from kairos.models.template import Template
 from kairos.richmenus.api import HttpTransport, LineApi
 from kairos.secrets import SecretStore
 from kairos.store.claims import BatchedDynamoDBPersistenceLayer
+from kairos.store.costs import MonthCounterStore
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
 from kairos.store.redelivery import QueueRedelivery
@@ -88,6 +90,7 @@ def assemble(
     multicast_min: int = 2,
     concurrency: int = 16,
     line_api: LineApi | None = None,
+    months: MonthCounters | None = None,
 ) -> SenderServices:
     """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
     default draws on `limits` with the wall clock); `multicast_min` is the smallest group
@@ -116,7 +119,7 @@ def assemble(
             concurrency=concurrency,
         ),
         multicaster=multicaster,
-        recorder=Recorder(log=deliveries, counters=deliveries),
+        recorder=Recorder(log=deliveries, counters=deliveries, months=months, zone=settings.zone),
         redelivery=redelivery,
         persistence=persistence,
         config=config,
@@ -191,6 +194,7 @@ def build(
         limiter=lambda: RateLimiter.paced(limits, pace),
         multicast_min=multicast_min,
         concurrency=concurrency,
+        months=MonthCounterStore(config.table, dynamodb),
         line_api=line_api
         or LineApi(
             HttpTransport(
