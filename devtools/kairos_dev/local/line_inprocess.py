@@ -43,11 +43,11 @@ class InProcessLine:
 
     def push(self, to: str, content: LineContent, retry_key: str) -> SendResult:
         self.calls["push"] += 1
-        return self._request("push", {"to": to, "messages": content.messages}, retry_key)
+        return self._request("push", content.body(to), retry_key)
 
     def multicast(self, to: list[str], content: LineContent, retry_key: str) -> SendResult:
         self.calls["multicast"] += 1
-        return self._request("multicast", {"to": to, "messages": content.messages}, retry_key)
+        return self._request("multicast", content.body(to), retry_key)
 
     def _request(self, endpoint: Endpoint, body: dict[str, Any], retry_key: str) -> SendResult:
         # Through JSON, as on the wire: the fake keeps what it received, never the

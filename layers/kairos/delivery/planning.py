@@ -21,7 +21,7 @@ the result as `not_before`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from kairos.clock import utc
@@ -30,8 +30,9 @@ from kairos.delivery.frequency import Window
 from kairos.delivery.model import ChannelName, RenderError
 from kairos.delivery.ports import FrequencyWindows, MemberLookup, MonthlyQuota
 from kairos.delivery.routing import Route, route
-from kairos.delivery.templates import Content, RenderContext, Renderer
+from kairos.delivery.templates import Content, LineContent, RenderContext, Renderer
 from kairos.delivery.tracking import Tracker
+from kairos.delivery.units import unit_name
 from kairos.engine.derived import member_context
 from kairos.models.member import Member
 from kairos.models.send_request import SendRequest
@@ -189,7 +190,10 @@ class Planner:
                 request.delivery_id, request.member_id, ch, plan.now
             ),
         )
-        return self.renderer.render(plan.template, channel, context)
+        content = self.renderer.render(plan.template, channel, context)
+        if isinstance(content, LineContent):
+            content = replace(content, unit=unit_name(request.journey, request.step))
+        return content
 
     def within_cap(self, plan: Plan) -> bool:
         """True when the frequency cap lets this send go (and it is now counted);

@@ -42,10 +42,19 @@ class LineContent:
     """LINE message objects, as the Messaging API takes them."""
     text: str
     """The text, or a Flex message's alt text (for the timeline)."""
+    unit: str | None = None
+    """LINE's `customAggregationUnits` name of the journey step (units.py)."""
 
     def group_key(self) -> str:
-        """Equal for byte-identical messages: those can share one multicast."""
-        return json.dumps(self.messages, sort_keys=True, ensure_ascii=False)
+        """Equal for byte-identical messages of one step: those can share one multicast."""
+        return json.dumps([self.unit, self.messages], sort_keys=True, ensure_ascii=False)
+
+    def body(self, to: str | list[str]) -> dict[str, Any]:
+        """The push or multicast request body for `to`."""
+        body: dict[str, Any] = {"to": to, "messages": self.messages}
+        if self.unit is not None:
+            body["customAggregationUnits"] = [self.unit]
+        return body
 
 
 @dataclass(frozen=True)

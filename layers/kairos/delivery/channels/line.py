@@ -61,7 +61,7 @@ class LineChannel:
             return self._api
 
     def push(self, to: str, content: LineContent, retry_key: str) -> SendResult:
-        request = PushMessageRequest.from_dict({"to": to, "messages": content.messages})
+        request = PushMessageRequest.from_dict(content.body(to))
         self.calls["push"] += 1
         try:
             response = self._client().push_message_with_http_info(
@@ -76,7 +76,7 @@ class LineChannel:
         return SendResult(provider_message_id=message_id)
 
     def multicast(self, to: list[str], content: LineContent, retry_key: str) -> SendResult:
-        request = MulticastRequest.from_dict({"to": to, "messages": content.messages})
+        request = MulticastRequest.from_dict(content.body(to))
         self.calls["multicast"] += 1
         try:
             response = self._client().multicast_with_http_info(
