@@ -27,6 +27,10 @@ MAX_RECEIVE_COUNT = 10  # as the stack: throttled retries count as receives too
 QUEUE_MESSAGE_BYTES = 262_144
 
 
+PASSED_THROUGH = ("KAIROS_COLLECT_SITES", "KAIROS_LIFF_CHANNEL_ID")
+"""Settings `kairos local` takes from its environment (docs/tracking.md)."""
+
+
 @dataclass(frozen=True)
 class DevSecrets:
     """Development secrets: from KAIROS_LINE_CHANNEL_SECRET, KAIROS_LINE_CHANNEL_TOKEN,
@@ -81,6 +85,8 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
             **{f"KAIROS_QUEUE_{c.upper()}": url for c, url in self.queues.items()},
+            # The website snippet's sites and LIFF channel, as the deployer sets them.
+            **{k: os.environ[k] for k in PASSED_THROUGH if os.environ.get(k)},
             **self.extra_env,
         }
         if self.project_dir:
