@@ -18,18 +18,11 @@ from kairos_dev.brand import brand_zone, member_repository
 def line_quota(args: argparse.Namespace) -> dict[str, Any] | None:
     """LINE's month so far (`/v2/bot/message/quota` and `/quota/consumption`), or None
     when no token is configured or LINE does not answer (said on standard error)."""
-    from kairos.richmenus.api import HttpTransport, LineApi, LineApiError
+    from kairos.richmenus.api import LineApiError
 
-    token = os.environ.get("KAIROS_LINE_CHANNEL_TOKEN")
-    if args.line_secret:
-        from kairos.aws import Boto3Clients
-        from kairos.secrets import SecretStore
-
-        token = str(SecretStore(Boto3Clients()).line(args.line_secret)["channel_access_token"])
-    if not token:
+    api = line_api(args)
+    if api is None:
         return None
-    endpoint = os.environ.get("KAIROS_LINE_API_ENDPOINT", "https://api.line.me")
-    api = LineApi(HttpTransport(endpoint, lambda: str(token)))
     try:
         quota = api.quota()
         used = api.consumption()
@@ -86,3 +79,41 @@ def print_bill(bill: dict[str, Any]) -> None:
     if quota is not None:
         limit = "no limit" if quota["limit"] is None else f"of {quota['limit']:,}"
         console.print(f"LINE says: {quota['used']:,} messages used this month ({limit})")
+
+
+def line_api(args: argparse.Namespace) -> Any:
+    """The LINE API with the configured token, or None without one."""
+    from kairos.richmenus.api import HttpTransport, LineApi
+
+    token = os.environ.get("KAIROS_LINE_CHANNEL_TOKEN")
+    if getattr(args, "line_secret", None):
+        from kairos.aws import Boto3Clients
+        from kairos.secrets import SecretStore
+
+        token = str(SecretStore(Boto3Clients()).line(args.line_secret)["channel_access_token"])
+    if not token:
+        return None
+    endpoint = os.environ.get("KAIROS_LINE_API_ENDPOINT", "https://api.line.me")
+    return LineApi(HttpTransport(endpoint, lambda: str(token)))
+
+
+def run_refresh_units(args: argparse.Namespace) -> int:
+    """`kairos stats --refresh-line-units`: LINE's last 14 days of every LINE step."""
+    from datetime import UTC
+
+    from kairos.project import load_project
+    from kairos.reports.line_units import line_steps, refresh
+    from kairos.store.line_units import LineUnitStore
+
+    api = line_api(args)
+    if api is None:
+        print("no LINE token: set KAIROS_LINE_CHANNEL_TOKEN or pass --line-secret", file=sys.stderr)
+        return 2
+    directory = args.project or os.environ.get("KAIROS_PROJECT_DIR") or "."
+    steps = line_steps(load_project(directory).journeys.values())
+    if args.journey:
+        steps = [s for s in steps if s[0] == args.journey]
+    members = member_repository(args.table)
+    read = refresh(api, LineUnitStore(members.table, members.client), steps, datetime.now(UTC))
+    print(f"LINE unit statistics read for {read} steps ({api.requests} requests)")
+    return 0

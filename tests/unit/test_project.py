@@ -32,7 +32,7 @@ def problems_of(root: Path) -> list[str]:
 
 def test_the_examples_are_valid() -> None:
     project = load_project(EXAMPLES)
-    assert project.summary() == "12 journeys, 21 templates, 3 segments, 2 rich menus"
+    assert project.summary() == "14 journeys, 24 templates, 3 segments, 2 rich menus"
     assert project.settings.timezone == "Asia/Taipei"
     assert [j.id for j in project.journeys_on_event("line.follow")] == [
         "breakfast-qr-coupon",
@@ -273,7 +273,7 @@ def test_a_step_without_a_kind_names_what_it_found(tmp_path: Path) -> None:
 
 def test_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(EXAMPLES)]) == 0
-    assert capsys.readouterr().out.startswith("12 journeys, 21 templates, 3 segments, 2 rich menus: valid")
+    assert capsys.readouterr().out.startswith("14 journeys, 24 templates, 3 segments, 2 rich menus: valid")
     root = write(tmp_path, BROKEN)
     assert main(["validate", str(root)]) == 1
     err = capsys.readouterr().err

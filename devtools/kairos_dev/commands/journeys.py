@@ -68,7 +68,13 @@ def register(subparsers: Any) -> None:
         "Taiwan LINE plan (with LINE's own count when a token is configured)",
     )
     stats.add_argument("--month", type=_month, metavar="YYYY-MM", help="with --cost")
-    stats.add_argument("--line-secret", help="with --cost: secret holding the LINE token")
+    stats.add_argument(
+        "--refresh-line-units",
+        action="store_true",
+        help="read LINE's opens and clicks of every LINE step (last 14 days) and keep them; "
+        "run at most daily",
+    )
+    stats.add_argument("--line-secret", help="secret holding the LINE token (--cost, --refresh)")
     stats.add_argument("--table", help="main table name")
     stats.add_argument("--project", metavar="DIR", help="brand project (time zone, arm labels)")
     stats.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
@@ -184,6 +190,10 @@ def run_stats(args: argparse.Namespace) -> int:
         from kairos_dev.cost_view import run_cost
 
         return run_cost(args)
+    if args.refresh_line_units:
+        from kairos_dev.cost_view import run_refresh_units
+
+        return run_refresh_units(args)
     if args.journey is None:
         print("kairos stats: name a journey, or ask for --cost", file=sys.stderr)
         return 2
@@ -192,6 +202,7 @@ def run_stats(args: argparse.Namespace) -> int:
     zone = brand_zone(args.project)
     result = funnel(store.counters(args.journey), _project_journey(args.project, args.journey))
     result["time_zone"] = zone.key
+    result["line"] = _line_units(store, args.journey)
     if args.first or args.last or args.plot:
         last = args.last or datetime.now(zone).date()
         first = args.first or date.fromordinal(last.toordinal() - 29)
@@ -211,6 +222,30 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"chart written to {args.plot}")
     return 0
+
+
+def _line_units(store: Any, journey: str) -> dict[str, Any]:
+    """LINE's unit statistics kept beside the journey's counters (kairos.store.line_units)."""
+    from kairos.store.line_units import LineUnitStore
+
+    found: dict[str, Any] = LineUnitStore(store.table, store.client).unit_stats(journey)
+    return found
+
+
+def _print_line_units(units: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from kairos.reports.line_units import shown
+    from kairos_dev.local.display import console
+
+    title = "LINE's own counts (unique people, last 14 days; LINE hides fewer than 20)"
+    table = Table(title=title, title_justify="left")
+    for column in ("step", "opened", "clicked", "read at"):
+        table.add_column(column, justify="left" if column in ("step", "read at") else "right")
+    for step, counts in sorted(units.items()):
+        opened, clicked = shown(counts.get("opened")), shown(counts.get("clicked"))
+        table.add_row(step, opened, clicked, str(counts.get("read_at", "")))
+    console.print(table)
 
 
 def _pct(value: float | None) -> str:
@@ -251,6 +286,8 @@ def _print_stats(journey: str, result: dict[str, Any]) -> None:
     for step, counts in result["steps"].items():
         table.add_row(step, *(str(counts.get(n, "")) for n in names))
     console.print(table)
+    if result.get("line"):
+        _print_line_units(result["line"])
     if "days" in result:
         days = Table(title=f"Per day ({result['time_zone']})", title_justify="left")
         for column in ("day", "entered", "converted", "rate", "revenue", "completed", "exited"):

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kairos.delivery.units import MAX_UNITS
 from kairos.engine.compiled import (
     CompiledJourney,
     CompiledSegment,
@@ -42,6 +43,7 @@ from kairos.project.richmenus import (
 )
 from kairos.project.settings import project_root, read_settings
 from kairos.project.yaml import Document, read_yaml
+from kairos.reports.line_units import line_steps
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,12 @@ def load_project(path: str | Path) -> Project:
 
     for doc, compiled in checked:
         check_references(doc, compiled, settings, templates, segments, journeys, problems)
+    line_units = len(line_steps(journeys.values()))
+    if line_units > MAX_UNITS:
+        problems.append(
+            Problem("journeys", None, "", f"{line_units} steps send on LINE; LINE counts opens "
+                    f"and clicks for at most {MAX_UNITS} steps a month (docs/sender.md)")
+        )  # fmt: skip
 
     if problems:
         raise ProjectError(problems)
