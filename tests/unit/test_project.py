@@ -273,7 +273,9 @@ def test_a_step_without_a_kind_names_what_it_found(tmp_path: Path) -> None:
 
 def test_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(EXAMPLES)]) == 0
-    assert capsys.readouterr().out.startswith("14 journeys, 24 templates, 3 segments, 2 rich menus: valid")
+    assert capsys.readouterr().out.startswith(
+        "14 journeys, 24 templates, 3 segments, 2 rich menus: valid"
+    )
     root = write(tmp_path, BROKEN)
     assert main(["validate", str(root)]) == 1
     err = capsys.readouterr().err
