@@ -54,12 +54,13 @@ export function JourneyPage({ id }: { id: string }) {
   );
 }
 
-function Figures(props: { title: string; testid: string; prefix: string; values: Record<string, number | null> }) {
+function Figures(props: { title: string; testid: string; prefix: string; values: object }) {
+  const values = Object.entries(props.values) as [string, number | null][];
   return (
     <section class="card" data-testid={props.testid}>
       <h2>{props.title}</h2>
       <dl>
-        {Object.entries(props.values).map(([key, value]) => {
+        {values.map(([key, value]) => {
           const label = `${props.prefix}.${key}` as Key;
           const shown = key.endsWith("rate") || key === "lift" ? pct(value) : num(value);
           return (
