@@ -17,6 +17,11 @@ export interface KairosConsoleApi {
   AuditPage?: AuditPage;
   AuditEntry?: AuditEntry;
   Problem?: Problem;
+  JourneyList?: JourneyList;
+  JourneyPage?: JourneyPage;
+  StepMembers?: StepMembers;
+  SegmentList?: SegmentList;
+  SegmentPage?: SegmentPage;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
@@ -317,4 +322,221 @@ export interface AuditEntry {
 export interface Problem {
   error: string;
   request_id: string | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "JourneyList".
+ */
+export interface JourneyList {
+  items: JourneyRow[];
+  period: Period;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "JourneyRow".
+ */
+export interface JourneyRow {
+  id: string;
+  name: string;
+  trigger: string;
+  version: string;
+  entered: number;
+  active: number;
+  converted: number;
+}
+/**
+ * The days counted (`?from=&to=`, inclusive, in the brand's zone).
+ *
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "Period".
+ */
+export interface Period {
+  from: string;
+  to: string;
+  zone: string;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "JourneyPage".
+ */
+export interface JourneyPage {
+  journey: JourneyInfo;
+  period: Period;
+  graph: JourneyGraph;
+  funnel: Funnel;
+  holdout: Holdout;
+  arms: Arm[];
+  revenue: Revenue;
+  series: DayRow[];
+  waiting_limit: number;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "JourneyInfo".
+ */
+export interface JourneyInfo {
+  id: string;
+  name: string;
+  description: string | null;
+  trigger: string;
+  version: string;
+  holdout: number;
+  goals: string[];
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "JourneyGraph".
+ */
+export interface JourneyGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "GraphNode".
+ */
+export interface GraphNode {
+  id: string;
+  kind: string;
+  label: string;
+  detail: string;
+  counts: NodeCounts;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "NodeCounts".
+ */
+export interface NodeCounts {
+  entered: number;
+  sent: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  converted: number;
+  waiting: number;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "GraphEdge".
+ */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  label: string;
+  count: number | null;
+}
+/**
+ * All-time totals of the journey.
+ *
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "Funnel".
+ */
+export interface Funnel {
+  entered: number;
+  held_out: number;
+  converted: number;
+  completed: number;
+  exited: number;
+  conversion_rate: number | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "Holdout".
+ */
+export interface Holdout {
+  held_out: number;
+  conversion_rate: number | null;
+  holdout_conversion_rate: number | null;
+  lift: number | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "Arm".
+ */
+export interface Arm {
+  split: string;
+  arm: number;
+  goto: string | null;
+  weight: number | null;
+  entered: number;
+  converted: number;
+  conversion_rate: number | null;
+  revenue: number;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "Revenue".
+ */
+export interface Revenue {
+  total: number;
+  holdout: number;
+  per_conversion: number | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "DayRow".
+ */
+export interface DayRow {
+  day: string;
+  entered: number;
+  converted: number;
+  revenue: number;
+  revenue_holdout: number;
+  completed: number;
+  exited: number;
+  conversion_rate: number | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "StepMembers".
+ */
+export interface StepMembers {
+  journey: string;
+  step: string;
+  items: StepMember[];
+  next: string | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "StepMember".
+ */
+export interface StepMember {
+  member_id: string;
+  name: string | null;
+  state: string;
+  waiting_for: string | null;
+  waiting_until: string | null;
+  entered_at: string;
+  version: string;
+  holdout: boolean;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "SegmentList".
+ */
+export interface SegmentList {
+  items: SegmentRow[];
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "SegmentRow".
+ */
+export interface SegmentRow {
+  id: string;
+  name: string;
+  description: string | null;
+  where: string;
+  size: number;
+  size_exact: boolean;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "SegmentPage".
+ */
+export interface SegmentPage {
+  segment: SegmentRow;
+  size: number;
+  size_exact: boolean;
+  items: MemberRow[];
+  next: string | null;
 }
