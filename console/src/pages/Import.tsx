@@ -12,8 +12,35 @@ import { Mapping, PreviewRows, Problems } from "./ImportPreview";
 
 type Mapped = Record<string, string | null>;
 
+// The page keeps "file column → field"; the API may name a mapping either way round
+// (`kairos members import --map` reads "field = file column"). Its suggestion tells which:
+// the page answers in the same form.
+let byField = false;
+
+function fromApi(preview: ImportPreview): Mapped {
+  const given = preview.mapping ?? {};
+  const columns = new Set(preview.columns);
+  const keys = Object.keys(given);
+  byField = keys.length > 0 && !keys.some((key) => columns.has(key));
+  if (!byField) return given;
+  return Object.fromEntries(
+    Object.entries(given)
+      .filter(([, column]) => column)
+      .map(([field, column]) => [column as string, field]),
+  );
+}
+
+function toApi(mapping: Mapped): Mapped {
+  if (!byField) return mapping;
+  return Object.fromEntries(
+    Object.entries(mapping)
+      .filter(([, field]) => field)
+      .map(([column, field]) => [field as string, column]),
+  );
+}
+
 async function preview(file: File, mapping?: Mapped): Promise<ImportPreview> {
-  const query = mapping ? { mapping: JSON.stringify(mapping) } : {};
+  const query = mapping ? { mapping: JSON.stringify(toApi(mapping)) } : {};
   const bytes = await head(file);
   const answer = await request("POST", "imports/preview", query, bytes as BlobPart as BodyInit, "text/csv");
   return (await answer.json()) as ImportPreview;
@@ -66,7 +93,7 @@ function Importer() {
       run(async () => {
         const found = await preview(chosen);
         setFirst(found);
-        setMapping(found.mapping ?? {});
+        setMapping(fromApi(found));
       });
   };
 
@@ -77,7 +104,7 @@ function Importer() {
       const chosen = file as File;
       const parts = await pieces(chosen);
       const started = await send<ImportStarted>("POST", "imports", {}, {
-        mapping,
+        mapping: toApi(mapping),
         encoding: (checked ?? first)?.encoding,
         filename: chosen.name,
         size: chosen.size,

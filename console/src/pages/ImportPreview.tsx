@@ -14,7 +14,7 @@ export function Mapping(props: {
   onChange: (next: Record<string, string | null>) => void;
 }) {
   const options = new Set([...(props.preview.fields ?? FIELDS)]);
-  for (const value of Object.values(props.preview.mapping ?? {})) if (value) options.add(value);
+  for (const value of Object.values(props.mapping)) if (value) options.add(value);
   return (
     <fieldset data-testid="import-mapping">
       <legend>{t("import.mapping")}</legend>
