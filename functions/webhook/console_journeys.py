@@ -11,7 +11,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from pydantic import BaseModel
 
-from kairos.console import journeys, segments
+import kairos.console.journeys as journeys
+import kairos.console.segments as segments
 from kairos.console.request import ConsoleRequest
 
 

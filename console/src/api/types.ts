@@ -22,6 +22,11 @@ export interface KairosConsoleApi {
   StepMembers?: StepMembers;
   SegmentList?: SegmentList;
   SegmentPage?: SegmentPage;
+  ImportPreview?: ImportPreview;
+  ImportStarted?: ImportStarted;
+  ChunkResult?: ChunkResult;
+  ImportProgress?: ImportProgress;
+  RowProblem?: RowProblem;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
@@ -539,4 +544,68 @@ export interface SegmentPage {
   size_exact: boolean;
   items: MemberRow[];
   next: string | null;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "ImportPreview".
+ */
+export interface ImportPreview {
+  encoding: "utf-8" | "utf-8-sig" | "big5";
+  columns: string[];
+  mapping: {
+    [k: string]: string;
+  };
+  rows: PreviewRow[];
+  problems: RowProblem[];
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "PreviewRow".
+ */
+export interface PreviewRow {
+  line: number;
+  values: {
+    [k: string]: string;
+  };
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "RowProblem".
+ */
+export interface RowProblem {
+  line: number;
+  column: string;
+  reason: string;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "ImportStarted".
+ */
+export interface ImportStarted {
+  import_id: string;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "ChunkResult".
+ */
+export interface ChunkResult {
+  chunk: number;
+  applied: number;
+  rejected: number;
+  repeated: boolean;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "ImportProgress".
+ */
+export interface ImportProgress {
+  import_id: string;
+  filename: string;
+  encoding: "utf-8" | "utf-8-sig" | "big5";
+  by: string;
+  started_at: string;
+  state: "started" | "importing";
+  chunks_done: number;
+  rows_applied: number;
+  rows_rejected: number;
 }
