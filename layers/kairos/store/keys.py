@@ -28,6 +28,8 @@ its access paths; keep both in step.
 | legacy counters   | STATS#<journey_id>              | STEP#<step_id>[#e<n>], HOUR#<hour>#e<n> | written before the partition shards; read, never written |
 | erasure tombstone | ERASED#<identifier hash>        | ERASED                      | an erased identifier (keyed hash): when, which request |
 | tag member        | TAG#<tag>#<shard>               | MEMBER#<member_id>          | who has a tag now (written with the profile) |
+| console import    | IMPORT#<import_id>              | META                        | file, mapping, header, counters; TTL (kairos.store.imports) |
+| import chunk      | IMPORT#<import_id>              | CHUNK#<n, 6 digits>         | a chunk's counts and first rejects, written once; TTL |
 | name entry        | NAME#<first char of name key>   | <name key>#<member_id>      | console search by name prefix (kairos.store.search_index; written with the profile) |
 | joined entry      | JOINED#<shard>                  | <UTC joined_at>#<member_id> | newest members first, 8 shards (kairos.store.search_index; written with the profile) |
 | audit entry       | AUDIT#<yyyy-mm-dd>              | <iso time>#<request id>     | a staff change or export (UTC day): by, role, action, member, detail; gsi1 AUDITM#<member_id> / <iso time>#<request id>; TTL |
