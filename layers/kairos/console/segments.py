@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kairos.console import members
 from kairos.console.journeys import NotFound, page_limit, project_of, reads_of
 from kairos.console.models import MemberRow
 from kairos.console.models_journeys import SegmentList, SegmentPage, SegmentRow
@@ -51,32 +52,9 @@ def list_segments(services: Any) -> SegmentList:
 
 
 def member_row(member: Member, settings: Settings, now: datetime) -> MemberRow:
-    """A member as a list shows them; RFM and lifecycle derived at `now` in the brand's
-    zone, as journeys see them."""
-    # TODO(owner A): use kairos.console.members' row builder once it lands, so every
-    # list derives its rows one way.
-    stats = member_context(member, settings, now)["stats"]
-    profile, ids = member.profile, member.identifiers
-
-    def text(value: Any) -> str | None:
-        return str(value) if value not in (None, "") else None
-
-    return MemberRow(
-        member_id=member.member_id,
-        name=text(profile.get("name")),
-        line_display_name=text(profile.get("line_display_name")),
-        email=text(ids.get("email") or profile.get("email")),
-        phone=text(ids.get("phone") or profile.get("phone")),
-        line_user_id=text(ids.get("line_user_id")),
-        external_id=text(ids.get("external_id")),
-        tags=sorted(member.tags),
-        lifecycle=stats.get("lifecycle"),
-        rfm_segment=(stats.get("rfm") or {}).get("segment"),
-        order_count=member.stats.order_count,
-        total_spent=float(member.stats.total_spent),
-        last_order_at=member.stats.last_order_at,
-        joined_at=member.created_at.isoformat() if member.created_at else None,
-    )
+    """A member as every console list shows them (kairos.console.members), RFM and
+    lifecycle derived at `now` in the brand's zone."""
+    return members.member_row(member, member_context(member, settings, now)["stats"])
 
 
 def segment_page(
