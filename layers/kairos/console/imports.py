@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -34,12 +35,13 @@ from kairos.console.models_imports import (
 )
 from kairos.ingest.service import ingest
 from kairos.members.export import safe_cell
-from kairos.members.import_rows import REJECT_COLUMNS, BadMap, parse_map, read_rows
+from kairos.members.import_rows import REJECT_COLUMNS, BadMap, Reject, parse_map, read_rows
 from kairos.members.service import InvalidRequest
 from kairos.store.imports import REJECTS_PER_CHUNK, ImportStore
 
 PREVIEW_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
+REJECT_BYTES = 300_000
 BOM = codecs.BOM_UTF8
 _CODECS: dict[str, str] = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "big5": "cp950"}
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
@@ -199,6 +201,8 @@ def apply_chunk(
     if chunk != int(meta["chunks_done"]):
         raise InvalidRequest(f"chunk {chunk}: send chunk {int(meta['chunks_done'])} first")
     text = _decode(body, str(meta["encoding"]))
+    if chunk == 0:
+        text = text.removeprefix("\ufeff")  # a BOM the chosen encoding left in
     header = None if chunk == 0 else list(meta.get("header") or [])
     try:
         batch = read_rows(
@@ -224,10 +228,7 @@ def apply_chunk(
         "applied": batch.rows - len(batch.rejects),
         "rejected": len(batch.rejects),
         "first_line": int(meta["next_line"]),
-        "rejects": [
-            {"line": r.line, "column": r.column, "reason": r.reason, "row": r.row}
-            for r in batch.rejects[:REJECTS_PER_CHUNK]
-        ],
+        "rejects": _kept_rejects(batch.rejects),
     }
     if not store.finish_chunk(import_id, chunk, result, batch.header if chunk == 0 else None, now):
         again = store.chunk(import_id, chunk)
@@ -235,6 +236,20 @@ def apply_chunk(
             raise InvalidRequest(f"chunk {chunk}: another chunk was applied meanwhile, retry")
         return _result(chunk, again, repeated=True), meta
     return _result(chunk, result, repeated=False), meta
+
+
+def _kept_rejects(rejects: list[Reject]) -> list[dict[str, Any]]:
+    """The first REJECTS_PER_CHUNK rejects, and no more than REJECT_BYTES of them (an
+    item holds 400 KB; a chunk of long rows must still be recorded)."""
+    kept: list[dict[str, Any]] = []
+    size = 0
+    for r in rejects[:REJECTS_PER_CHUNK]:
+        entry = {"line": r.line, "column": r.column, "reason": r.reason, "row": r.row}
+        size += len(json.dumps(entry, ensure_ascii=False).encode())
+        if size > REJECT_BYTES:
+            break
+        kept.append(entry)
+    return kept
 
 
 def _result(chunk: int, done: Mapping[str, Any], repeated: bool) -> ChunkResult:

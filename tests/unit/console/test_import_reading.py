@@ -5,6 +5,7 @@ of its columns mean what, and the first rows with their problems."""
 from __future__ import annotations
 
 import codecs
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -73,3 +74,14 @@ def test_a_preview_head_ending_mid_record_shows_only_whole_records() -> None:
 def test_a_mapping_naming_a_missing_column_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="mapping names columns the file does not have"):
         preview(TEXT.encode(), {"mapping": "email=Mail"}, NOW)
+
+
+def test_a_chunks_kept_rejects_stay_within_one_item() -> None:
+    from kairos.console.imports import REJECT_BYTES, _kept_rejects
+    from kairos.members.import_rows import Reject
+
+    long_rows = [Reject(n, "email", "not an email", {"note": "字" * 2000}) for n in range(2, 200)]
+    kept = _kept_rejects(long_rows)
+    assert 0 < len(kept) < len(long_rows)
+    assert len(json.dumps(kept, ensure_ascii=False).encode()) <= REJECT_BYTES
+    assert [k["line"] for k in kept] == list(range(2, 2 + len(kept)))
