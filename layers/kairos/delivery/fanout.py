@@ -26,19 +26,31 @@ record:
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 
 from kairos.delivery.backoff import MAX_BACKOFF, retry_delay
-from kairos.delivery.model import RetryLater
+from kairos.delivery.model import Outcome, RetryLater
+from kairos.delivery.ports import Redelivery
 from kairos.delivery.recording import log_outcome
 from kairos.models.send_group import SendGroup
+from kairos.models.send_request import SendRequest
 from kairos.observability import count, logger
 
-if TYPE_CHECKING:
-    from kairos.delivery.service import Batch, SendRecord
+
+class GroupBatch(Protocol):
+    """What a group's record needs of the batch it is in (`service.Batch` is one): each
+    member's outcome, and the queue to put members back on. A Protocol, so this module
+    does not import the service that calls it."""
+
+    @property
+    def redelivery(self) -> Redelivery: ...
+
+    def outcome(self, request: SendRequest) -> Outcome: ...
 
 
-def deliver_group(batch: Batch, record: SendRecord, group: SendGroup) -> str:
+def deliver_group(batch: GroupBatch, record: SqsRecordModel, group: SendGroup) -> str:
     """The record handler for a group: a summary of its members' statuses, or
     RetryLater after the record was given back to its queue (nobody got anywhere)."""
     attempt = group.attempt + int(record.attributes.ApproximateReceiveCount or 1)
@@ -66,13 +78,13 @@ def deliver_group(batch: Batch, record: SendRecord, group: SendGroup) -> str:
     first = next(iter(retry.values()))
     where = {"journey": group.journey, "step": group.step, "reason": first.reason}
     if len(retry) == len(group.recipients):
-        batch.sender.redelivery.return_later(record.eventSourceARN, record.receiptHandle, delay)
+        batch.redelivery.return_later(record.eventSourceARN, record.receiptHandle, delay)
         logger.info("group returned to queue",
                     extra={**where, "recipients": len(retry), "delay": delay})  # fmt: skip
         raise first
     remainder = group.only(retry, attempt=attempt)
     delay = min(delay, MAX_BACKOFF)  # SQS's longest DelaySeconds
-    batch.sender.redelivery.send_later(record.eventSourceARN, remainder.model_dump_json(), delay)
+    batch.redelivery.send_later(record.eventSourceARN, remainder.model_dump_json(), delay)
     logger.info("group remainder queued again",
                 extra={**where, "recipients": len(retry), "done": statuses.total(),
                        "delay": delay})  # fmt: skip
@@ -80,10 +92,10 @@ def deliver_group(batch: Batch, record: SendRecord, group: SendGroup) -> str:
     return _summary(statuses)
 
 
-def pass_on(batch: Batch, record: SendRecord, group: SendGroup) -> str:
+def pass_on(batch: GroupBatch, record: SqsRecordModel, group: SendGroup) -> str:
     """A group this batch has no room for: back on its queue as it is, for another
     invocation (a new message, so being passed on never brings it nearer the DLQ)."""
-    batch.sender.redelivery.send_later(record.eventSourceARN, group.model_dump_json(), 0)
+    batch.redelivery.send_later(record.eventSourceARN, group.model_dump_json(), 0)
     logger.info("group passed on",
                 extra={"journey": group.journey, "step": group.step,
                        "recipients": len(group.recipients)})  # fmt: skip

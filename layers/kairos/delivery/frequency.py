@@ -10,23 +10,16 @@ pruned on every write, so the item stays small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from kairos.delivery.model import Window
+from kairos.delivery.ports import FrequencyWindows
 from kairos.models.settings import FrequencyCap
 
-if TYPE_CHECKING:  # the port names the Window, so it imports this module
-    from kairos.delivery.ports import FrequencyWindows
+__all__ = ["MAX_ATTEMPTS", "Decision", "Window", "check_and_count", "decide"]
 
 MAX_ATTEMPTS = 20
-
-
-@dataclass(frozen=True)
-class Window:
-    sends: dict[str, int] = field(default_factory=dict)
-    version: int = 0
-    exists: bool = False
 
 
 @dataclass(frozen=True)

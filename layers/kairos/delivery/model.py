@@ -7,6 +7,7 @@ back the first attempt's result instead of sending again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -18,6 +19,17 @@ Status = Literal["sent", "failed", "unreachable", "capped", "quota_exceeded", "d
 CHANNELS: tuple[ChannelName, ...] = ("line", "email", "sms")
 EXCERPT_CHARS = 5000  # LINE's text limit: the timeline keeps what the member saw
 """The rendered text kept on the timeline (`kairos simulate` prints it); no more."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A member's frequency window as read (`frequency.py`): the recent sends as
+    `{delivery_id: epoch seconds}`, the item's version and whether it exists. A domain
+    value both the cap and its store port name, so it lives here."""
+
+    sends: dict[str, int] = field(default_factory=dict)
+    version: int = 0
+    exists: bool = False
 
 
 class Outcome(BaseModel):

@@ -26,8 +26,7 @@ from datetime import datetime
 
 from kairos.clock import utc
 from kairos.delivery import frequency, quota
-from kairos.delivery.frequency import Window
-from kairos.delivery.model import ChannelName, RenderError
+from kairos.delivery.model import ChannelName, RenderError, Window
 from kairos.delivery.ports import FrequencyWindows, MemberLookup, MonthlyQuota
 from kairos.delivery.routing import Route, route
 from kairos.delivery.templates import Content, LineContent, RenderContext, Renderer

@@ -24,8 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from kairos.delivery.frequency import Window
-from kairos.delivery.model import Outcome, RetryLater
+from kairos.delivery.model import Outcome, RetryLater, Window
 from kairos.models.member import Member
 from kairos.models.send_request import SendRequest
 

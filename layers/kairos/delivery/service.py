@@ -199,6 +199,11 @@ class Batch:
         self.passed_on: set[str] = set()
         """Group messages this batch has no room for (`requests_in`)."""
 
+    @property
+    def redelivery(self) -> Redelivery:
+        """The queue records and group remainders go back on (`fanout.GroupBatch`)."""
+        return self.sender.redelivery
+
     def deliver(self, record: SendRecord) -> str:
         """The record handler: the delivery's status, or RetryLater after the message
         was given back to its queue."""

@@ -27,8 +27,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from kairos.clock import utc
-from kairos.delivery.frequency import Window
-from kairos.delivery.model import Outcome
+from kairos.delivery.model import Outcome, Window
 from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get, batch_write
