@@ -129,3 +129,69 @@ def test_every_rendered_text_is_compiled_and_located(tmp_path: Path) -> None:
     for channel in ("line", "email", "sms"):
         with pytest.raises(RenderError):
             send(template, channel)
+
+
+QUIZ = [
+    {"type": "postback", "label": "焦糖", "data": "quiz=1", "displayText": "焦糖星冰樂"},
+    {"type": "message", "label": "抹茶", "text": "抹茶"},
+    {"type": "uri", "label": "菜單", "uri": "https://cafe.example/menu"},
+    {"type": "datetimepicker", "label": "預約", "data": "book=1", "mode": "datetime"},
+]
+
+
+def test_quick_replies_render_under_the_message(tmp_path: Path) -> None:
+    # Given a text template with the four kinds of quick-reply button
+    template = {"id": "t", "line": {"text": "選一杯", "quick_reply": QUIZ}}
+    # When validated and rendered, then LINE gets them as the message's quickReply items
+    assert problems_of(tmp_path, template) == []
+    context = RenderContext(variables={}, track=lambda u: u, unsubscribe_url=lambda c: "")
+    content = Renderer().render(Template.model_validate(template), "line", context)
+    (message,) = content.messages  # type: ignore[attr-defined]
+    assert message["quickReply"]["items"][0] == {"type": "action", "action": QUIZ[0]}
+    assert [i["action"]["type"] for i in message["quickReply"]["items"]] == [
+        "postback", "message", "uri", "datetimepicker"
+    ]  # fmt: skip
+
+
+QUICK_REFUSED = {
+    "14 buttons": (
+        [QUIZ[0]] * 14,
+        "templates/t.yaml:2: line.quick_reply: List should have at most 13 items",
+    ),
+    "a postback without data": (
+        [{"type": "postback", "label": "焦糖"}],
+        "templates/t.yaml:2: line.quick_reply[0].postback: missing field 'data'",
+    ),
+    "a label past 20 characters": (
+        [{"type": "message", "label": "焦" * 21, "text": "x"}],
+        "templates/t.yaml:2: line.quick_reply[0].message.label: 21 characters, LINE allows 20",
+    ),
+    "an unknown kind": (
+        [{"type": "camera", "label": "拍照"}],
+        "templates/t.yaml:2: line.quick_reply[0]: Input tag 'camera'",
+    ),
+    "a rendered label past 20 characters": (
+        [{"type": "message", "label": "{{ '焦' * 21 }}", "text": "x"}],
+        "",
+    ),
+    "a broken template in a label": (
+        [{"type": "message", "label": "{{ profile.name | shout }}", "text": "x"}],
+        "templates/t.yaml:2: line.quick_reply[0].label: template does not compile "
+        "(line 1 of the text): no filter named 'shout'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", QUICK_REFUSED)
+def test_what_line_would_refuse_in_a_quick_reply_does_not_validate(
+    tmp_path: Path, case: str
+) -> None:
+    items, problem = QUICK_REFUSED[case]
+    template = {"id": "t", "line": {"text": "選一杯", "quick_reply": items}}
+    if not problem:  # valid as written; the sender refuses it once rendered
+        assert problems_of(tmp_path, template) == []
+        with pytest.raises(RenderError, match=r"quick_reply\[0\].label: rendered 21"):
+            send(template)
+        return
+    (found,) = [p for p in problems_of(tmp_path, template) if p.startswith("templates/")]
+    assert found.startswith(problem), found

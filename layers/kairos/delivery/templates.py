@@ -26,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from kairos.delivery.model import ChannelName, RenderError
 from kairos.delivery.sms import SmsSize, measure
-from kairos.models.template import Template
+from kairos.models.template import QUICK_LABEL_MAX, LineTemplate, Template
 
 LINE_TEXT_MAX = 5000
 FOR_EACH_LIMIT = 10
@@ -135,12 +135,14 @@ class Renderer:
                 raise RenderError("line.text: rendered empty")
             if len(text) > LINE_TEXT_MAX:
                 raise RenderError(f"line.text: {len(text)} characters, LINE allows {LINE_TEXT_MAX}")
-            return LineContent(messages=[{"type": "text", "text": text}], text=text)
+            message: dict[str, Any] = {"type": "text", "text": text}
+            return LineContent(messages=[self._quick(message, body, ctx, variables)], text=text)
         assert body.flex is not None  # the model guarantees text xor flex
         contents = self._render_tree(body.flex, "line.flex", ctx, variables)
         alt = body.alt_text or DEFAULT_ALT_TEXT
         alt = self._render(alt, "line.alt_text", ctx, variables).strip() or DEFAULT_ALT_TEXT
         message = {"type": "flex", "altText": alt, "contents": contents}
+        message = self._quick(message, body, ctx, variables)
         # Imported here: line-bot-sdk takes over a second to import, and only a Flex
         # message needs its models.
         from linebot.v3.messaging import FlexMessage
@@ -151,6 +153,29 @@ class Renderer:
         except Exception as exc:
             raise RenderError(f"line.flex: not a valid Flex message: {_first_line(exc)}") from exc
         return LineContent(messages=[message], text=alt)
+
+    def _quick(
+        self,
+        message: dict[str, Any],
+        body: LineTemplate,
+        ctx: RenderContext,
+        variables: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The message with its quick-reply buttons (`quick_reply:`), texts rendered."""
+        if not body.quick_reply:
+            return message
+        items = []
+        for i, item in enumerate(body.quick_reply):
+            action = self._render_tree(
+                item.model_dump(exclude_none=True), f"line.quick_reply[{i}]", ctx, variables
+            )
+            if len(action["label"]) > QUICK_LABEL_MAX:
+                raise RenderError(
+                    f"line.quick_reply[{i}].label: rendered {len(action['label'])} characters,"
+                    f" LINE allows {QUICK_LABEL_MAX}"
+                )
+            items.append({"type": "action", "action": action})
+        return {**message, "quickReply": {"items": items}}
 
     def _render_tree(
         self, node: Any, where: str, ctx: RenderContext, variables: dict[str, Any]
