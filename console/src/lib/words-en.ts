@@ -160,7 +160,7 @@ export const en = {
   "import.mapping": "Columns",
   "import.column": "Column in the file",
   "import.field": "Field",
-  "import.ignore": "(ignore)",
+  "import.ignore": "(as named in the file)",
   "import.preview": "Preview",
   "import.rows": "First rows",
   "import.problems": "Problems",

@@ -160,7 +160,7 @@ export const zh: Record<Key, string> = {
   "import.mapping": "欄位對應",
   "import.column": "檔案中的欄位",
   "import.field": "對應到",
-  "import.ignore": "（略過）",
+  "import.ignore": "（依檔案中的欄位名稱）",
   "import.preview": "預覽",
   "import.rows": "前幾列",
   "import.problems": "問題",

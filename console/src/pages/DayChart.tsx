@@ -1,6 +1,6 @@
 // Entered (bars) and converted (a line) per day, as a small inline SVG, with the
 // figures in a table under it for reading and for screen readers.
-import type { JourneyPage } from "../api/pending";
+import type { JourneyPage } from "../api/types";
 import { num } from "../lib/format";
 import { t } from "../lib/i18n";
 

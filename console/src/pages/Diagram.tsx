@@ -1,6 +1,6 @@
 // A journey's steps as layers (distance from the trigger), each step a box with its
 // counts and where it leads; a step box is a button: clicking it lists who waits there.
-import type { GraphEdge, GraphNode } from "../api/pending";
+import type { GraphEdge, GraphNode } from "../api/types";
 import { num } from "../lib/format";
 import { type Key, t } from "../lib/i18n";
 

@@ -2,7 +2,7 @@
 // rows with their problems, then send the file in chunks of whole records (≤ 1 MB) with a
 // progress bar, and download the rows that were set aside.
 import { useState } from "preact/hooks";
-import type { ChunkAnswer, ImportPreview, ImportStarted } from "../api/pending";
+import type { ChunkResult, ImportPreview, ImportStarted } from "../api/types";
 import { request, send } from "../lib/api";
 import { head, pieces } from "../lib/chunks";
 import { t } from "../lib/i18n";
@@ -12,26 +12,13 @@ import { Mapping, PreviewRows, Problems } from "./ImportPreview";
 
 type Mapped = Record<string, string | null>;
 
-// The page keeps "file column → field"; the API may name a mapping either way round
-// (`kairos members import --map` reads "field = file column"). Its suggestion tells which:
-// the page answers in the same form.
-let byField = false;
-
+// The page keeps "file column → field"; the API names a mapping "field → file column",
+// as `kairos members import --map` reads it.
 function fromApi(preview: ImportPreview): Mapped {
-  const given = preview.mapping ?? {};
-  const columns = new Set(preview.columns);
-  const keys = Object.keys(given);
-  byField = keys.length > 0 && !keys.some((key) => columns.has(key));
-  if (!byField) return given;
-  return Object.fromEntries(
-    Object.entries(given)
-      .filter(([, column]) => column)
-      .map(([field, column]) => [column as string, field]),
-  );
+  return Object.fromEntries(Object.entries(preview.mapping).map(([field, column]) => [column, field]));
 }
 
-function toApi(mapping: Mapped): Mapped {
-  if (!byField) return mapping;
+function toApi(mapping: Mapped): Record<string, string> {
   return Object.fromEntries(
     Object.entries(mapping)
       .filter(([, field]) => field)
@@ -40,7 +27,8 @@ function toApi(mapping: Mapped): Mapped {
 }
 
 async function preview(file: File, mapping?: Mapped): Promise<ImportPreview> {
-  const query = mapping ? { mapping: JSON.stringify(toApi(mapping)) } : {};
+  const pairs = Object.entries(toApi(mapping ?? {})).map(([field, column]) => `${field}=${column}`);
+  const query = mapping ? { mapping: pairs.join(",") } : {};
   const bytes = await head(file);
   const answer = await request("POST", "imports/preview", query, bytes as BlobPart as BodyInit, "text/csv");
   return (await answer.json()) as ImportPreview;
@@ -190,12 +178,12 @@ function Importer() {
 }
 
 /** One chunk, tried again once if the network failed (the API applies a chunk once). */
-async function chunk(id: string, index: number, bytes: ArrayBuffer): Promise<ChunkAnswer> {
+async function chunk(id: string, index: number, bytes: ArrayBuffer): Promise<ChunkResult> {
   const path = `imports/${encodeURIComponent(id)}/chunks/${index}`;
   try {
-    return (await (await request("POST", path, {}, bytes, "text/csv")).json()) as ChunkAnswer;
+    return (await (await request("POST", path, {}, bytes, "text/csv")).json()) as ChunkResult;
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    return (await (await request("POST", path, {}, bytes, "text/csv")).json()) as ChunkAnswer;
+    return (await (await request("POST", path, {}, bytes, "text/csv")).json()) as ChunkResult;
   }
 }

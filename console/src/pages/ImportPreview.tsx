@@ -1,6 +1,6 @@
 // The import's mapping step (which column is which field), its first rows and their
 // problems (line, column, reason). Cells are shown as the text they are.
-import type { ImportPreview } from "../api/pending";
+import type { ImportPreview } from "../api/types";
 import { t } from "../lib/i18n";
 
 const FIELDS = [
@@ -13,7 +13,7 @@ export function Mapping(props: {
   mapping: Record<string, string | null>;
   onChange: (next: Record<string, string | null>) => void;
 }) {
-  const options = new Set([...(props.preview.fields ?? FIELDS)]);
+  const options = new Set(FIELDS);
   for (const value of Object.values(props.mapping)) if (value) options.add(value);
   return (
     <fieldset data-testid="import-mapping">
@@ -54,11 +54,12 @@ export function Mapping(props: {
   );
 }
 
-function cells(preview: ImportPreview, values: Record<string, string> | string[]): string[] {
-  return Array.isArray(values) ? values : preview.columns.map((column) => values[column] ?? "");
+function cells(preview: ImportPreview, values: Record<string, string>): string[] {
+  return preview.columns.map((column) => values[column] ?? "");
 }
 
 export function PreviewRows({ preview }: { preview: ImportPreview }) {
+  const bad = new Set(preview.problems.map((problem) => problem.line));
   return (
     <section class="card" data-testid="import-rows">
       <h2>{t("import.rows")}</h2>
@@ -73,8 +74,8 @@ export function PreviewRows({ preview }: { preview: ImportPreview }) {
             </tr>
           </thead>
           <tbody>
-            {(preview.rows ?? []).map((row) => (
-              <tr key={row.line} class={row.problems?.length ? "bad" : ""}>
+            {preview.rows.map((row) => (
+              <tr key={row.line} class={bad.has(row.line) ? "bad" : ""}>
                 <td>{row.line}</td>
                 {cells(preview, row.values).map((cell, index) => (
                   <td key={index}>{cell}</td>
@@ -89,9 +90,7 @@ export function PreviewRows({ preview }: { preview: ImportPreview }) {
 }
 
 export function Problems({ preview }: { preview: ImportPreview }) {
-  const found = preview.problems?.length
-    ? preview.problems
-    : (preview.rows ?? []).flatMap((row) => row.problems ?? []);
+  const found = preview.problems;
   return (
     <section class="card" data-testid="import-problems">
       <h2>{t("import.problems")}</h2>
@@ -108,7 +107,7 @@ export function Problems({ preview }: { preview: ImportPreview }) {
             {found.map((problem, index) => (
               <tr key={index}>
                 <td>{problem.line}</td>
-                <td>{problem.column ?? "—"}</td>
+                <td>{problem.column || "—"}</td>
                 <td>{problem.reason}</td>
               </tr>
             ))}

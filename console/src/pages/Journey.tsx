@@ -2,7 +2,7 @@
 // clicking a step lists who waits there; then the funnel, holdout lift, A/B arms,
 // revenue and a chart per day.
 import { useState } from "preact/hooks";
-import type { JourneyPage as Page } from "../api/pending";
+import type { JourneyPage as Page } from "../api/types";
 import { get, seg } from "../lib/api";
 import { num, pct } from "../lib/format";
 import { type Key, t } from "../lib/i18n";

@@ -1,7 +1,7 @@
 // Journeys: each with its trigger and version, and how many entered, are active and
 // converted over the chosen period (brand days, ?from=&to=).
 import { useState } from "preact/hooks";
-import type { JourneyList } from "../api/pending";
+import type { JourneyList } from "../api/types";
 import { get } from "../lib/api";
 import { num, today } from "../lib/format";
 import { t } from "../lib/i18n";

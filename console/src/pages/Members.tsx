@@ -1,7 +1,7 @@
 // Members: one search box for any identifier or the start of a name, filters (tag,
 // segment, lifecycle, RFM), a paged list, "Export" of the current list and "Import".
 import { useEffect, useState } from "preact/hooks";
-import type { SegmentList } from "../api/pending";
+import type { SegmentList } from "../api/types";
 import type { MemberList } from "../api/types";
 import { get } from "../lib/api";
 import { exportMembers } from "../lib/export";

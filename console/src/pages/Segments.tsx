@@ -1,6 +1,6 @@
 // Segments with their sizes; a segment's members (paged) and "Export" of them as CSV.
 import { useState } from "preact/hooks";
-import type { SegmentList, SegmentPage as Page } from "../api/pending";
+import type { SegmentList, SegmentPage as Page } from "../api/types";
 import { get, seg } from "../lib/api";
 import { exportMembers } from "../lib/export";
 import { num } from "../lib/format";

@@ -1,6 +1,6 @@
 // Who is at a step of a journey now, paged, each linking to their page.
 import { useState } from "preact/hooks";
-import type { StepMember, StepMembers as Page } from "../api/pending";
+import type { StepMember, StepMembers as Page } from "../api/types";
 import { get, seg } from "../lib/api";
 import { time } from "../lib/format";
 import { t } from "../lib/i18n";
