@@ -88,3 +88,43 @@ def test_members_are_linked_as_they_enter_and_unlinked_as_they_leave(tmp_path: P
     linked_or_unlinked = sum(n for _, n in menus.bulk_requests)
     assert linked_or_unlinked == 4  # U-vip, U-new, U-gone in, U-gone out; never U-blocked
     assert all(kind in ("link", "unlink") for kind, _ in menus.bulk_requests)
+
+
+def test_a_journey_step_sets_a_menu_and_the_defaults_id_unlinks(tmp_path: Path) -> None:
+    # Given a quiz journey that shows the welcome menu on follow and the default a day on
+    project = menus_project(tmp_path)
+    project.journey("""
+        id: menu-tour
+        trigger: {event: line.follow}
+        steps:
+          - {id: show, richmenu: welcome-menu}
+          - {wait: {days: 1}}
+          - {id: back, richmenu: default-menu}
+    """)
+    # When a friend follows and the first day passes, another follows late
+    events = [follow("U-1", "2026-03-01T10:00"), follow("U-2", "2026-03-02T09:00")]
+    simulation = run(project, events, "2026-03-02T12:00")
+    fake = simulation._fake_line
+    assert fake is not None
+    # Then U-1 is back on the default (linked, then unlinked), U-2 still sees the menu
+    assert fake.menus.links == {"U-2": fake.menus.aliases["welcome-menu"]}
+    assert [kind for kind, _ in fake.menus.bulk_requests].count("unlink") == 1
+
+
+def test_a_richmenu_step_must_name_a_menu_of_the_project(tmp_path: Path) -> None:
+    from kairos.project import ProjectError, load_project
+
+    project = menus_project(tmp_path)
+    project.journey("""
+        id: menu-tour
+        trigger: {event: line.follow}
+        steps:
+          - {id: show, richmenu: gold-menu}
+    """)
+    try:
+        load_project(project.root)
+    except ProjectError as exc:
+        assert "journeys/menu-tour.yaml:5: step show: richmenu: no rich menu 'gold-menu' in " \
+            "richmenus/" in str(exc)  # fmt: skip
+    else:
+        raise AssertionError("a missing menu must not validate")

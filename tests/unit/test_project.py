@@ -267,7 +267,7 @@ def test_a_step_without_a_kind_names_what_it_found(tmp_path: Path) -> None:
     [problem] = problems_of(root)
     assert problem == (
         "journeys/j.yaml:5: step typo: a step needs exactly one of wait, wait_for, send, branch, "
-        "split, tag, untag, set, enter, goto, exit (found sned)"
+        "split, tag, untag, set, enter, goto, exit, richmenu (found sned)"
     )
 
 

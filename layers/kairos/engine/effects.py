@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from kairos.models.send_request import SendRequest
 
 TimerReason = Literal["wait", "wait_for", "quiet_hours"]
-ChangeType = Literal["tag.added", "tag.removed", "profile.updated"]
+ChangeType = Literal["tag.added", "tag.removed", "profile.updated", "richmenu.set"]
 
 
 class _Effect(BaseModel):

@@ -62,6 +62,7 @@ from kairos.models.journey import (
     ExitStep,
     GotoStep,
     Offset,
+    RichMenuStep,
     SendStep,
     SetStep,
     SplitStep,
@@ -283,6 +284,10 @@ class Run:
                     origin=self.origin(step),
                 )
             )
+            return step.successor
+        if isinstance(spec, RichMenuStep):
+            # An event like the tag steps' (on the timeline; the evaluator links the menu).
+            self.change("richmenu.set", {"menu": spec.richmenu}, step)
             return step.successor
         if isinstance(spec, GotoStep):
             return spec.goto

@@ -24,8 +24,11 @@ from kairos.engine.triggers import in_segment
 from kairos.evaluator.context import ContextBuilder
 from kairos.models.member import Member
 from kairos.project import Project
-from kairos.richmenus.binding import LinkChange, bound_menu, link_change
+from kairos.richmenus.binding import LinkChange, bound_menu, default_menu, link_change
 from kairos.richmenus.links import MenuLinks, pack
+
+RICHMENU_SET = "richmenu.set"
+"""The event a journey's `richmenu:` step applies to the member (kairos.engine.steps)."""
 
 
 class MenuLinkQueue(Protocol):
@@ -63,6 +66,11 @@ class MenuFollower:
     def on_member_change(
         self, after: Member, before: Member | None, event: Mapping[str, Any], now: datetime
     ) -> None:
+        if event.get("type") == RICHMENU_SET and self.queue is not None:
+            # A journey's `richmenu:` step: this menu now (the default's id: unlink).
+            menu = str((event.get("data") or {}).get("menu", "")) or None
+            self.link(after, None if menu == default_menu(self.bindings) else menu)
+            return
         if not self.active:
             return
         menu_after = self.menu_of(after, self.contexts.build(after, now, event=event), now)

@@ -344,6 +344,12 @@ class EnterStep(_Flowing):
     enter: str = Field(pattern=ID_PATTERN)
 
 
+class RichMenuStep(_Flowing):
+    richmenu: str = Field(pattern=ID_PATTERN)
+    """A rich menu of the project (`richmenus/`); the default binding's menu unlinks the
+    member's own, so the channel's default shows."""
+
+
 class GotoStep(_Step):
     goto: str
 
@@ -354,7 +360,7 @@ class ExitStep(_Step):
 
 STEP_KINDS: tuple[str, ...] = (
     "wait", "wait_for", "send", "branch", "split", "tag", "untag", "set", "enter", "goto",
-    "exit",
+    "exit", "richmenu",
 )  # fmt: skip
 
 
@@ -379,13 +385,14 @@ Step = Annotated[
     | Annotated[SetStep, Tag("set")]
     | Annotated[EnterStep, Tag("enter")]
     | Annotated[GotoStep, Tag("goto")]
-    | Annotated[ExitStep, Tag("exit")],
+    | Annotated[ExitStep, Tag("exit")]
+    | Annotated[RichMenuStep, Tag("richmenu")],
     Discriminator(
         step_kind,
         custom_error_type="step_kind",
         custom_error_message=(
             "a step needs exactly one of wait, wait_for, send, branch, split, tag, untag, "
-            "set, enter, goto, exit"
+            "set, enter, goto, exit, richmenu"
         ),
     ),
 ]

@@ -37,6 +37,7 @@ from kairos.project.parsing import journey_problems, parse, parse_journey
 from kairos.project.problems import Problem, ProjectError
 from kairos.project.richmenus import (
     check_bindings,
+    check_menu_steps,
     check_switches,
     image_path,
     read_menu,
@@ -195,6 +196,8 @@ def load_project(path: str | Path) -> Project:
 
     for doc, compiled in checked:
         check_references(doc, compiled, settings, templates, segments, journeys, problems)
+    for doc, compiled in checked:
+        check_menu_steps(doc, compiled.journey, richmenus, problems)
     line_units = len(line_steps(journeys.values()))
     if line_units > MAX_UNITS:
         problems.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from kairos.models.journey import Journey, RichMenuStep
 from kairos.models.richmenu import MAX_IMAGE_BYTES, RichMenu, RichMenuFile, SwitchAction
 from kairos.models.settings import Settings
 from kairos.project.images import image_kind, image_size
@@ -131,3 +132,16 @@ def check_bindings(
 
 def menu_ids(menus: Iterable[RichMenuFile]) -> list[str]:
     return sorted(m.menu.id for m in menus)
+
+
+def check_menu_steps(
+    doc: Document, journey: Journey, menus: Collection[str], problems: list[Problem]
+) -> None:
+    """A journey's `richmenu:` steps name menus of the project."""
+    for index, step in enumerate(journey.steps):
+        if isinstance(step, RichMenuStep) and step.richmenu not in menus:
+            loc = ("steps", index, "richmenu")
+            problems.append(
+                Problem(doc.path, doc.line(loc), f"step {step.id}: richmenu",
+                        f"no rich menu {step.richmenu!r} in richmenus/")
+            )  # fmt: skip

@@ -25,6 +25,7 @@ from kairos.models.journey import (
     ExitStep,
     GotoStep,
     Offset,
+    RichMenuStep,
     SendStep,
     SetStep,
     SplitStep,
@@ -142,6 +143,8 @@ def step_summary(step: CompiledStep) -> str:
         return f"enter journey {spec.enter}"
     if isinstance(spec, GotoStep):
         return f"go to {spec.goto}"
+    if isinstance(spec, RichMenuStep):
+        return f"rich menu {spec.richmenu}"
     assert isinstance(spec, ExitStep)
     return "exit"
 
