@@ -25,6 +25,8 @@ its access paths; keep both in step.
 | segment member    | SEGMENT#<segment_id>            | MEMBER#<member_id>          | who is in a segment now (engine; schedule triggers read it) |
 | step counters     | STATS#<journey_id>#e<shard>     | STEP#<step_id>              | entered, sent, delivered, ... (atomic ADD; STATS_SHARDS partitions, readers sum) |
 | journey by hour   | STATS#<journey_id>#e<shard>     | HOUR#<yyyy-mm-ddThh>        | journey counters and revenue per UTC hour (per-day series) |
+| journey's month   | STATS#<journey_id>#e<shard>     | MONTH#<yyyy-mm>             | line_billed, line_free, email, sms, sms_segments of the brand's month (sender, atomic ADD; kairos.store.costs) |
+| LINE unit stats   | STATS#<journey_id>#e0           | LINE#<step_id>              | LINE's opens and clicks of the step's unit, last 14 days, overwritten (kairos.store.line_units) |
 | legacy counters   | STATS#<journey_id>              | STEP#<step_id>[#e<n>], HOUR#<hour>#e<n> | written before the partition shards; read, never written |
 | erasure tombstone | ERASED#<identifier hash>        | ERASED                      | an erased identifier (keyed hash): when, which request |
 | tag member        | TAG#<tag>#<shard>               | MEMBER#<member_id>          | who has a tag now (written with the profile) |
