@@ -100,3 +100,31 @@ def test_the_month_bill_adds_journeys_and_keeps_lines_own_count() -> None:
         ("high", 1200.0),
     ]
     assert bill["line_quota"] == {"limit": 3000, "used": 260}
+
+
+def test_lines_own_count_of_the_month_is_read_when_a_token_is_configured(
+    monkeypatch: object,
+) -> None:
+    import argparse
+
+    import pytest
+
+    from kairos_dev.cost_view import line_quota
+    from kairos_dev.local.fake_line import start_fake_line
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    fake = start_fake_line(token="t", monthly_limit=3000)
+    try:
+        fake.receive(
+            "multicast",
+            {"Authorization": "Bearer t"},
+            {"to": ["U1", "U2"], "messages": [{"type": "text", "text": "hi"}]},
+        )
+        args = argparse.Namespace(line_secret=None)
+        monkeypatch.delenv("KAIROS_LINE_CHANNEL_TOKEN", raising=False)
+        assert line_quota(args) is None  # no token: no LINE figures
+        monkeypatch.setenv("KAIROS_LINE_CHANNEL_TOKEN", "t")
+        monkeypatch.setenv("KAIROS_LINE_API_ENDPOINT", fake.url)
+        assert line_quota(args) == {"limit": 3000, "used": 2}
+    finally:
+        fake.stop()
