@@ -20,11 +20,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from kairos.collect import snippet
+from kairos.collect.visits import Deps, Keys, collect
 from kairos.ingest.collect import Site, allowed_origin, is_bot, parse_collect, sites_from_json
 from kairos.ingest.errors import IngestError
 from kairos.ingest.liff import HttpLiffVerifier
 from kairos.ingest.proofs import BadProof, site_token
-from kairos.ingest.visits import Deps, Keys, collect
 from kairos.observability import count, logger
 from kairos.store.visitors import VisitorStore
 from kairos.wiring.webhook import WebhookServices

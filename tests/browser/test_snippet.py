@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kairos.ingest.visits import visitor_member_id
+from kairos.collect.visits import visitor_member_id
 from kairos.models.member import Member
 from kairos.store.members import MemberRepository
 from kairos_dev.local.console_memory import MemoryRuntime

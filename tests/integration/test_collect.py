@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from kairos.clock import FixedClock, from_epoch_ms
+from kairos.collect.visits import visitor_member_id
 from kairos.delivery.tracking import make_token
 from kairos.ingest.proofs import sign_identify, site_token
 from kairos.ingest.signatures import sign_kairos
-from kairos.ingest.visits import visitor_member_id
 from kairos.models.member import Member
 from kairos.store.members import MemberRepository
 from kairos_dev.local.apigw import proxy_event

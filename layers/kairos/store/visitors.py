@@ -1,5 +1,5 @@
 """Website visitors in DynamoDB: the collect route's reads and its one transaction per
-request (I/O only; kairos.ingest.visits decides).
+request (I/O only; kairos.collect.visits decides).
 
 Access patterns (keys.py, docs/data-model.md):
 - the visitor: BatchGetItem on `ALIAS#visitor#<anonymous id>` and the visitor's own
