@@ -17,19 +17,21 @@ import csv
 import heapq
 import json
 import math
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kairos.aws import AwsClients, Boto3Clients
 from kairos.clock import FixedClock, utc
+from kairos.ingest.proofs import sign_identify
 from kairos.ingest.signatures import sign_kairos
-from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
+from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent, IsoTime
 from kairos.observability import logger, metrics
 from kairos.project import load_settings
 from kairos.store.codec import from_item
@@ -49,13 +51,40 @@ class SimulationInputError(ValueError):
     """An input file is wrong; the message names the file, the line and the field."""
 
 
-def load_events(path: Path) -> list[CanonicalEvent]:
-    events: list[CanonicalEvent] = []
+SIM_SITE = {"key": "pk_simulate", "origins": ["https://shop.simulate.kairos.local"]}
+"""The website a simulation's visitor lines come from (when KAIROS_COLLECT_SITES is unset)."""
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+
+
+class VisitorEvent(BaseModel):
+    """A website visitor's line in the events file, posted to `POST /collect` as the
+    snippet sends it (docs/tracking.md): `{"visitor": "anon-1", "id", "type", "time",
+    "data"}`, or an identify the brand's server signed for that visitor: `{"visitor":
+    "anon-1", "time", "identify": {"email": …}}` (the simulator signs it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    visitor: str = Field(min_length=8, max_length=64)
+    session: str | None = None
+    id: str | None = None
+    type: str | None = None
+    time: IsoTime
+    data: dict[str, Any] = Field(default_factory=dict)
+    identify: dict[str, str] | None = None
+
+
+InputEvent: TypeAlias = CanonicalEvent | VisitorEvent
+
+
+def load_events(path: Path) -> list[InputEvent]:
+    events: list[InputEvent] = []
     problems: list[str] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
+            if '"visitor"' in line and '"member"' not in line:
+                events.append(VisitorEvent.model_validate_json(line))
+                continue
             events.append(CanonicalEvent.model_validate_json(line))
         except ValidationError as exc:
             first = exc.errors()[0]
@@ -157,6 +186,8 @@ class Simulation:
         stack.extra_env.update(
             {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
         )
+        if not os.environ.get("KAIROS_COLLECT_SITES"):
+            stack.extra_env["KAIROS_COLLECT_SITES"] = json.dumps([SIM_SITE])
         sim._log_level = logger.log_level
         logger.setLevel("WARNING")
         stack.activate()
@@ -192,7 +223,7 @@ class Simulation:
 
     # ---- the loop -------------------------------------------------------------------
 
-    def run(self, events: list[CanonicalEvent], until: datetime) -> list[Delivery]:
+    def run(self, events: list[InputEvent], until: datetime) -> list[Delivery]:
         stream = StreamPump(
             self.stack.client("dynamodb"),
             self.stack.client("dynamodbstreams"),
@@ -275,7 +306,10 @@ class Simulation:
     def _ready(self, url: str) -> Callable[[], bool]:
         return lambda: self.backend.queue_ready(url)
 
-    def _post(self, event: CanonicalEvent) -> None:
+    def _post(self, event: InputEvent) -> None:
+        if isinstance(event, VisitorEvent):
+            self._collect(event)
+            return
         body = json.dumps(event.model_dump(mode="json"), ensure_ascii=False).encode()
         headers = {"X-Kairos-Signature": sign_kairos(body, self.stack.secrets.webhook_secret)}
         request = proxy_event(
@@ -285,6 +319,35 @@ class Simulation:
         metrics.clear_metrics()  # disabled metrics are never flushed: drop them instead
         if answer["statusCode"] != 200:
             raise SimulationInputError(f"event {event.id} refused: {answer['body']}")
+
+    def _collect(self, event: VisitorEvent) -> None:
+        """A visitor's line through `POST /collect`, as the site's snippet sends it."""
+        sites = json.loads(self.host.environ.get("KAIROS_COLLECT_SITES") or "[]")
+        site = sites[0]
+        at = utc(event.time)
+        body: dict[str, Any] = {
+            "key": site["key"], "visitor": event.visitor,
+            "session": event.session or f"{event.visitor}-{at:%Y%m%d}",
+            "sentAt": at.isoformat(), "events": [],
+        }  # fmt: skip
+        if event.type is not None:
+            event_id = event.id or f"{event.visitor}-{at.timestamp():.0f}"
+            body["events"].append(
+                {"id": event_id, "type": event.type, "time": at.isoformat(), "data": event.data}
+            )
+        if event.identify is not None:
+            claims = {**event.identify, "exp": int(at.timestamp()) + 3600}
+            payload, signature = sign_identify(self.stack.secrets.webhook_secret, claims)
+            body["identity"] = {"payload": payload, "signature": signature}
+        headers = {"Origin": site["origins"][0], "User-Agent": BROWSER}
+        request = proxy_event(
+            "POST", "/collect", headers, json.dumps(body, ensure_ascii=False).encode(),
+            int(self.clock().timestamp() * 1000),
+        )  # fmt: skip
+        answer = self.host.invoke("webhook", request)
+        metrics.clear_metrics()
+        if answer["statusCode"] != 200:
+            raise SimulationInputError(f"visitor {event.visitor} refused: {answer['body']}")
 
     def _invoke_evaluator(self, event: dict[str, Any]) -> Any:
         if not has_function("evaluator"):
@@ -355,14 +418,14 @@ def _tick_time(epoch: float) -> datetime:
 
 def load_inputs(
     events_file: Path, until: datetime, members_file: Path | None = None
-) -> tuple[list[CanonicalEvent], datetime]:
+) -> tuple[list[InputEvent], datetime]:
     """The events to apply, in order, and the virtual start: the first event's time, or
     a second before it when a members file is imported first."""
     events = load_events(events_file)
     start = utc(events[0].time) if events else utc(until)
     if members_file is not None:
         start = start - timedelta(seconds=1)
-        events = load_members(members_file, start) + events
+        events = [*load_members(members_file, start), *events]
     return events, start
 
 

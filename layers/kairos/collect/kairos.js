@@ -124,6 +124,8 @@
     liff: function (idToken) { store.set("identity", JSON.stringify({ liff_id_token: idToken })); flush(false); },
     flush: function () { flush(false); }
   };
+  // Calls queued after loading run at once: `kairos.q.push(["track", …])` works either way.
+  api.q = { push: function (c) { if (api[c[0]]) api[c[0]].apply(null, [].slice.call(c, 1)); } };
   w.kairos = api;
   landing();
   d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(true); });
