@@ -100,6 +100,7 @@ def test_lines_own_monthly_limit_answer_is_not_retried_and_falls_back(line_allow
     rig.drain()
     # Then LINE's 429 "monthly limit" sent the second by SMS and the third is quota_exceeded
     assert rig.delivery(first)["channel"] == "line"
+    assert (rig.delivery(first)["via"], rig.delivery(first)["billed"]) == ("push", True)
     assert (rig.delivery(second)["status"], rig.delivery(second)["channel"]) == ("sent", "sms")
     assert rig.delivery(third)["status"] == "quota_exceeded"
     assert rig.line.refused[429] == 1  # asked once; the month is marked exhausted after

@@ -30,6 +30,7 @@ def test_one_multicast_for_identical_messages_pushes_for_personal_ones(rig: Rig)
     assert rig.line.recipients() == {f"U{i}": 1 for i in range(33)}
     record = rig.delivery(news[0])
     assert (record["status"], record["endpoint"]) == ("sent", "multicast")
+    assert (record["via"], record["billed"]) == ("multicast", True)
     assert record["provider_message_id"] == next(r.request_id for r in rig.line.requests if r.endpoint == "multicast")  # fmt: skip
     assert rig.deliveries().counters("welcome", "greet")["sent_line"] == 33
 

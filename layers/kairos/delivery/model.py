@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 ChannelName = Literal["line", "email", "sms"]
 Status = Literal["sent", "failed", "unreachable", "capped", "quota_exceeded", "deferred"]
 """`deferred` only appears on the timeline (returned to the queue until `not_before`)."""
+Via = Literal["reply", "push", "multicast"]
 CHANNELS: tuple[ChannelName, ...] = ("line", "email", "sms")
 EXCERPT_CHARS = 5000  # LINE's text limit: the timeline keeps what the member saw
 """The rendered text kept on the timeline (`kairos simulate` prints it); no more."""
@@ -46,6 +47,12 @@ class Outcome(BaseModel):
     channel: ChannelName | None = None
     endpoint: str | None = None
     """`push` or `multicast` for LINE."""
+    via: Via | None = None
+    """How a LINE message went: `reply` (with the member's reply token), `push` or
+    `multicast`."""
+    billed: bool | None = None
+    """Whether LINE counts it against the month (a reply is free; push and multicast
+    count once per recipient). None off LINE."""
     provider_message_id: str | None = None
     reason: str | None = None
     text: str | None = None

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from kairos import step_counters
 from kairos.delivery import billing
 from kairos.delivery.channels.base import SendResult
-from kairos.delivery.model import ChannelName, Outcome, Status, excerpt, outcome_time
+from kairos.delivery.model import ChannelName, Outcome, Status, Via, excerpt, outcome_time
 from kairos.delivery.planning import Plan
 from kairos.delivery.ports import DeliveryLog, StepCounters
 from kairos.delivery.quota import LineAllowance
@@ -53,10 +53,15 @@ def outcome(
     )
 
 
+_VIA: dict[str, Via] = {"reply": "reply", "push": "push", "multicast": "multicast"}
+
+
 def sent(
     plan: Plan, channel: ChannelName, content: Content, result: SendResult, endpoint: str | None
 ) -> Outcome:
-    """`endpoint` is `push` or `multicast` for LINE."""
+    """`endpoint` is `reply`, `push` or `multicast` for LINE: the record's `via`, and
+    whether LINE bills it."""
+    via = _VIA.get(endpoint or "") if channel == "line" else None
     if isinstance(content, LineContent):
         text: str | None = content.text
         segments = None
@@ -69,6 +74,8 @@ def sent(
         "sent",
         channel=channel,
         endpoint=endpoint,
+        via=via,
+        billed=None if via is None else via != "reply",
         provider_message_id=result.provider_message_id,
         reason="accepted earlier (retry key)" if result.accepted_earlier else None,
         text=excerpt(text),
