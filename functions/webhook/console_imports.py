@@ -6,6 +6,7 @@ Starting an import and every chunk are audited: who, the file's name, the rows."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -91,7 +92,7 @@ def rejects(req: ConsoleRequest, import_id: str) -> Response[Any]:
     )
 
 
-VIEWS = {
+VIEWS: dict[str, Callable[..., Response[Any]]] = {
     "console_import_preview": preview,
     "console_import_start": start,
     "console_import": progress,

@@ -6,6 +6,7 @@ Unknown journeys, steps and segments answer 404 naming them; bad queries 400."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -63,7 +64,7 @@ def segment(req: ConsoleRequest, segment_id: str) -> Response[Any]:
         return not_found(exc)
 
 
-VIEWS = {
+VIEWS: dict[str, Callable[..., Response[Any]]] = {
     "console_journeys": journey_list,
     "console_journey": journey,
     "console_step_members": step_members,

@@ -11,7 +11,7 @@ on every request). The CDK construct sets each method's authorization type from 
 
 Paths are written as API Gateway writes them (`t/{token}`); the resolver's form
 (`/t/<token>`) is derived. Each route names the view function in
-`functions/webhook/handler.py` that serves it.
+`functions/webhook/` (a family's view module beside the handler) that serves it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The admin API's answers, without HTTP: the webhook function's admin views
-(functions/webhook/handler.py) turn a request into an `AdminRequest`, call one of these
+(functions/webhook/admin_views.py) turn a request into an `AdminRequest`, call one of these
 and send back `(status, body)`. API Gateway has already checked the caller's SigV4
 signature and IAM permission (`auth="iam"` in kairos.ingest.routes); docs/admin-api.md
 describes each route.
