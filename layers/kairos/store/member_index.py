@@ -26,6 +26,17 @@ def member_from_item(item: dict[str, Any]) -> Member:
     return Member.model_validate(from_item(item))
 
 
+def read_profile(client: Any, table: str, member_id: str) -> Member | None:
+    """A member's profile, read consistently (one GetItem `MEMBER#<id>` / `PROFILE`);
+    None when there is none."""
+    item = client.get_item(
+        TableName=table,
+        Key={"pk": to_attr(keys.member_pk(member_id)), "sk": to_attr(keys.PROFILE_SK)},
+        ConsistentRead=True,
+    ).get("Item")
+    return member_from_item(item) if item else None
+
+
 class MemberIndexReads:
     """The index reads of `MemberRepository`."""
 

@@ -35,10 +35,11 @@ from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
-from kairos.store.member_index import MemberIndexReads
+from kairos.store.member_index import MemberIndexReads, read_profile
 from kairos.store.member_index import member_from_item as member_from_item
 from kairos.store.search_index import SearchReads, index_changes
 from kairos.store.timeline import timeline_item
+from kairos.store.transactions import cancellation_reasons
 
 
 class MemberRepository(MemberIndexReads, SearchReads):
@@ -59,13 +60,7 @@ class MemberRepository(MemberIndexReads, SearchReads):
     # ---- reads -----------------------------------------------------------------------
 
     def get(self, member_id: str) -> Member | None:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key={"pk": to_attr(keys.member_pk(member_id)), "sk": to_attr(keys.PROFILE_SK)},
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        return member_from_item(item) if item else None
+        return read_profile(self.client, self.table, member_id)
 
     def find(self, kind: str, value: str) -> str | None:
         """The member an identifier belongs to."""
@@ -305,17 +300,6 @@ def _put_new(table: str, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reasons(exc: ClientError) -> list[str]:
-    """The cancellation reason codes, one per transaction item ("None" when it passed)."""
-    reasons = exc.response.get("CancellationReasons")
-    if reasons:
-        return [str(r.get("Code") or "None") for r in reasons]
-    # Some emulators only put the reasons in the message: "[ConditionalCheckFailed, None]".
-    message = exc.response["Error"].get("Message", "")
-    listed = message[message.rfind("[") + 1 : message.rfind("]")].split(",")
-    return [code.strip() or "None" for code in listed]
-
-
 _RETRYABLE = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
 
@@ -323,7 +307,7 @@ def _first_reason_failed(exc: ClientError) -> bool:
     """Did the event marker (always the first item) fail its condition: a duplicate?
     A reason other than a condition or a conflict (an item too large, a validation
     error) is not a race: it is raised, and nothing was written."""
-    codes = _reasons(exc)
+    codes = cancellation_reasons(exc)
     unexpected = [c for c in codes if c not in _RETRYABLE]
     if unexpected:
         raise exc

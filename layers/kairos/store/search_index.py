@@ -37,7 +37,7 @@ from kairos.models.names import member_name_keys
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import to_attr, to_item
-from kairos.store.member_index import member_from_item
+from kairos.store.member_index import read_profile
 
 ItemKey = tuple[str, str]
 
@@ -132,7 +132,7 @@ class SearchReads:
         for member in self.scan_members():
             current: Member | None = member
             while current is not None and not self._index_at(current):
-                current = self._profile(current.member_id)
+                current = read_profile(self.client, self.table, current.member_id)
             done += current is not None
         return done
 
@@ -162,15 +162,6 @@ class SearchReads:
                 return False
             raise
         return True
-
-    def _profile(self, member_id: str) -> Member | None:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key={"pk": to_attr(keys.member_pk(member_id)), "sk": to_attr(keys.PROFILE_SK)},
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        return member_from_item(item) if item else None
 
     def holders(
         self, identifiers: Sequence[tuple[str, str]], member_ids: Sequence[str]

@@ -28,9 +28,10 @@ from kairos.models.member import Member
 from kairos.store import keys
 from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
-from kairos.store.member_index import member_from_item
+from kairos.store.member_index import member_from_item, read_profile
 from kairos.store.search_index import index_changes
 from kairos.store.timeline import timeline_item
+from kairos.store.transactions import cancellation_reasons
 
 MARKER_TTL = timedelta(hours=48)
 """Event markers outlive the 24-hour window (DynamoDB deletes expired items lazily)."""
@@ -90,12 +91,7 @@ class VisitorStore:
         return VisitorState(owner, self.profile(owner))
 
     def profile(self, member_id: str) -> Member | None:
-        item = self.client.get_item(
-            TableName=self.table,
-            Key={"pk": to_attr(keys.member_pk(member_id)), "sk": to_attr(keys.PROFILE_SK)},
-            ConsistentRead=True,
-        ).get("Item")
-        return member_from_item(item) if item else None
+        return read_profile(self.client, self.table, member_id)
 
     def redeem(self, nonce: str, visitor: str, now: datetime) -> bool:
         """Claim a site token's nonce for `visitor`; False when another visitor has it."""
@@ -166,7 +162,7 @@ class VisitorStore:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            codes = _reasons(exc)
+            codes = cancellation_reasons(exc)
             failed = frozenset(
                 i for i, code in enumerate(codes[: len(write.markers)])
                 if code == "ConditionalCheckFailed"
@@ -201,15 +197,6 @@ def _put_new(table: str, values: dict[str, Any]) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
-
-
-def _reasons(exc: ClientError) -> list[str]:
-    reasons = exc.response.get("CancellationReasons")
-    if reasons:
-        return [str(r.get("Code") or "None") for r in reasons]
-    message = exc.response["Error"].get("Message", "")
-    listed = message[message.rfind("[") + 1 : message.rfind("]")].split(",")
-    return [code.strip() or "None" for code in listed]
 
 
 def stored_events(item: dict[str, Any]) -> list[dict[str, Any]]:
