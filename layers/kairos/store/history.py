@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kairos.store import keys
 from kairos.store.codec import from_item, to_attr
+from kairos.store.timeline import newest_first, timeline_page
 
 READ_PAGE = 200
 """Entries DynamoDB evaluates per Query of a filtered page."""
@@ -66,21 +66,9 @@ class HistoryReads:
         """Entries newest first (plain dicts: `kind`, `time`, `entry_id`, `data`) older
         than the cursor `before` (a timeline sort key); and the next cursor, None at
         the end of the history."""
-        pk = keys.member_pk(member_id)
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tl)",
-            "ExpressionAttributeValues": {":pk": to_attr(pk), ":tl": to_attr("TL#")},
-            "ScanIndexForward": False,
-        }
-        if before:
-            kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(before)}
         if only is None:
-            kwargs["Limit"] = limit
-            response = self.client.query(**kwargs)
-            last = response.get("LastEvaluatedKey")
-            entries = [from_item(i) for i in response.get("Items", [])]
-            return entries, (str(last["sk"]["S"]) if last else None)
+            return timeline_page(self.client, self.table, member_id, limit, before)
+        kwargs = newest_first(self.table, member_id, before)
         condition, values, names = only.expression()
         kwargs["FilterExpression"] = condition
         kwargs["ExpressionAttributeValues"].update(values)

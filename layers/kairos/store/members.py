@@ -32,7 +32,7 @@ from kairos.ingest.profile import Change, Snapshot
 from kairos.ingest.statistics import OrderContribution
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
-from kairos.store import keys
+from kairos.store import keys, timeline
 from kairos.store.batch import batch_get
 from kairos.store.codec import from_item, to_attr, to_item
 from kairos.store.member_index import MemberIndexReads, read_profile
@@ -90,20 +90,7 @@ class MemberRepository(MemberIndexReads, SearchReads):
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Entries newest first, up to `limit`, older than the cursor `before`; and the
         cursor for the next page (None at the end)."""
-        pk = keys.member_pk(member_id)
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tl)",
-            "ExpressionAttributeValues": {":pk": to_attr(pk), ":tl": to_attr("TL#")},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if before:
-            kwargs["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(before)}
-        response = self.client.query(**kwargs)
-        entries = [from_item(item) for item in response.get("Items", [])]
-        last = response.get("LastEvaluatedKey")
-        return entries, (str(last["sk"]["S"]) if last else None)
+        return timeline.timeline_page(self.client, self.table, member_id, limit, before)
 
     def timeline_of_kind(self, member_id: str, kind: str, limit: int = 50) -> list[dict[str, Any]]:
         """The member's newest entries of one kind (notes): a Query of the member's own

@@ -7,7 +7,7 @@ from typing import Any
 
 from kairos.clock import iso, utc
 from kairos.store import keys
-from kairos.store.codec import to_item
+from kairos.store.codec import from_item, to_attr, to_item
 
 
 def timeline_item(
@@ -35,3 +35,29 @@ def timeline_item(
             "expires_at": expires,
         }
     )
+
+
+def newest_first(table: str, member_id: str, before: str | None) -> dict[str, Any]:
+    """The Query of a member's timeline newest first, older than the cursor `before` (a
+    timeline sort key)."""
+    pk = keys.member_pk(member_id)
+    query: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tl)",
+        "ExpressionAttributeValues": {":pk": to_attr(pk), ":tl": to_attr("TL#")},
+        "ScanIndexForward": False,
+    }
+    if before:
+        query["ExclusiveStartKey"] = {"pk": to_attr(pk), "sk": to_attr(before)}
+    return query
+
+
+def timeline_page(
+    client: Any, table: str, member_id: str, limit: int, before: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to `limit` entries newest first, older than `before` (one Query); and the
+    cursor of the next page, None at the end."""
+    response = client.query(**newest_first(table, member_id, before), Limit=limit)
+    entries = [from_item(item) for item in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return entries, (str(last["sk"]["S"]) if last else None)
