@@ -1,4 +1,4 @@
-// Small pieces every page uses: loading a resource, its failure, "your role cannot do
+// Small pieces every page uses: loading a resource, running an action, its failure, "your role cannot do
 // this", a confirmation dialog, and saving a file the API sent.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
@@ -10,6 +10,31 @@ export interface Loaded<T> {
   error: unknown;
   loading: boolean;
   reload: () => void;
+}
+
+export interface Action {
+  busy: boolean;
+  problem: unknown;
+  run: (work: () => Promise<unknown>) => Promise<void>;
+}
+
+/** One request at a time for a form or a button: `busy` while `work` runs, and its
+ * failure in `problem` (cleared when the next one starts). */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<unknown>(null);
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await work();
+    } catch (error) {
+      setProblem(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, run };
 }
 
 /** Run `load` when `deps` change; its answer, its failure, and a way to run it again. */

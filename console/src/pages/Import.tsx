@@ -7,7 +7,7 @@ import { request, send } from "../lib/api";
 import { head, pieces } from "../lib/chunks";
 import { t } from "../lib/i18n";
 import { useMe } from "../lib/me";
-import { download, Failure, ForbiddenNote } from "../lib/ui";
+import { download, Failure, ForbiddenNote, useAction } from "../lib/ui";
 import { Mapping, PreviewRows, Problems } from "./ImportPreview";
 
 type Mapped = Record<string, string | null>;
@@ -55,20 +55,7 @@ function Importer() {
   const [checked, setChecked] = useState<ImportPreview | null>(null);
   const [importId, setImportId] = useState<string | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
-  const [problem, setProblem] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await work();
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, run } = useAction();
 
   const pick = (event: Event) => {
     const chosen = (event.target as HTMLInputElement).files?.[0] ?? null;

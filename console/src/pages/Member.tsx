@@ -7,7 +7,7 @@ import { get, seg, send } from "../lib/api";
 import { num, text, time } from "../lib/format";
 import { t, word } from "../lib/i18n";
 import { useMe } from "../lib/me";
-import { Failure, Show, useLoad } from "../lib/ui";
+import { Failure, Show, useAction, useLoad } from "../lib/ui";
 import { EraseButton, MergeButton } from "./MemberAdmin";
 import { History } from "./MemberHistory";
 import { MemberJourneys } from "./MemberJourneys";
@@ -189,22 +189,15 @@ function Tags(props: { id: string; tags: string[]; onChange: () => void }) {
 
 function Notes(props: { id: string; notes: Note[]; onChange: () => void }) {
   const [draft, setDraft] = useState("");
-  const [problem, setProblem] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
     if (!draft.trim()) return;
-    setBusy(true);
-    setProblem(null);
-    try {
+    await run(async () => {
       await send("POST", `members/${seg(props.id)}/notes`, {}, { text: draft });
       setDraft("");
       props.onChange();
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="card" data-testid="member-notes">

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { EraseAnswer, MergeAnswer } from "../api/types";
 import { seg, send } from "../lib/api";
 import { t } from "../lib/i18n";
-import { Dialog, Failure } from "../lib/ui";
+import { Dialog, Failure, useAction } from "../lib/ui";
 
 function RequestField(props: { value: string; onInput: (value: string) => void }) {
   return (
@@ -25,13 +25,10 @@ function RequestField(props: { value: string; onInput: (value: string) => void }
 export function EraseButton(props: { id: string; onErased: (message: string) => void }) {
   const [open, setOpen] = useState(false);
   const [reference, setReference] = useState("");
-  const [problem, setProblem] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    await run(async () => {
       const answer = await send<EraseAnswer>("DELETE", `members/${seg(props.id)}`, {
         request: reference.trim(),
       });
@@ -39,11 +36,7 @@ export function EraseButton(props: { id: string; onErased: (message: string) => 
       props.onErased(
         t("member.erased", { items: answer.items_removed, timers: answer.timers_cancelled }),
       );
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <>
@@ -75,13 +68,10 @@ export function MergeButton(props: { id: string; onMerged: (message: string) => 
   const [open, setOpen] = useState(false);
   const [absorb, setAbsorb] = useState("");
   const [reference, setReference] = useState("");
-  const [problem, setProblem] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    await run(async () => {
       const answer = await send<MergeAnswer>(
         "POST",
         `members/${seg(props.id)}/merge/${seg(absorb.trim())}`,
@@ -89,11 +79,7 @@ export function MergeButton(props: { id: string; onMerged: (message: string) => 
       );
       setOpen(false);
       props.onMerged(t("member.merged", { entries: answer.entries_moved }));
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <>

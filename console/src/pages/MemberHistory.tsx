@@ -5,7 +5,7 @@ import type { HistoryEntry, HistoryPage } from "../api/types";
 import { get, seg } from "../lib/api";
 import { text, time } from "../lib/format";
 import { type Key, t } from "../lib/i18n";
-import { Failure } from "../lib/ui";
+import { Failure, useAction } from "../lib/ui";
 
 const KINDS = ["", "line", "orders", "messages", "opens", "clicks", "staff"] as const;
 
@@ -17,8 +17,7 @@ export function History(props: { id: string; first: HistoryPage }) {
   const [kind, setKind] = useState("");
   const [items, setItems] = useState<HistoryEntry[]>(props.first.items);
   const [next, setNext] = useState<string | null>(props.first.next);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<unknown>(null);
+  const { busy, problem, run } = useAction();
   useEffect(() => {
     // the member page was read again (after a tag or a note): start from its first page
     setKind("");
@@ -26,10 +25,8 @@ export function History(props: { id: string; first: HistoryPage }) {
     setNext(props.first.next);
   }, [props.first]);
 
-  const load = async (chosen: string, before: string | null) => {
-    setBusy(true);
-    setProblem(null);
-    try {
+  const load = (chosen: string, before: string | null) =>
+    run(async () => {
       const page = await get<HistoryPage>(`members/${seg(props.id)}/history`, {
         kind: chosen,
         before,
@@ -37,12 +34,7 @@ export function History(props: { id: string; first: HistoryPage }) {
       });
       setItems(before ? [...items, ...page.items] : page.items);
       setNext(page.next);
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section class="card" data-testid="member-history">

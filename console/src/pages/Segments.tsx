@@ -1,5 +1,4 @@
 // Segments with their sizes; a segment's members (paged) and "Export" of them as CSV.
-import { useState } from "preact/hooks";
 import type { SegmentList, SegmentPage as Page } from "../api/types";
 import { get, seg } from "../lib/api";
 import { exportMembers } from "../lib/export";
@@ -7,7 +6,7 @@ import { num } from "../lib/format";
 import { t } from "../lib/i18n";
 import { useMe } from "../lib/me";
 import { href } from "../lib/router";
-import { Failure, Show, useLoad } from "../lib/ui";
+import { Failure, Show, useAction, useLoad } from "../lib/ui";
 import { MemberTable, Pager, useCursor } from "./MemberTable";
 
 function size(value: number, exact: boolean): string {
@@ -54,19 +53,8 @@ export function SegmentPage({ id }: { id: string }) {
   const me = useMe();
   const paging = useCursor();
   const page = useLoad(() => get<Page>(`segments/${seg(id)}`, { cursor: paging.cursor }), [id, paging.cursor]);
-  const [problem, setProblem] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const runExport = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await exportMembers({ segment: id }, `segment-${id}.csv`);
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, run } = useAction();
+  const runExport = () => run(() => exportMembers({ segment: id }, `segment-${id}.csv`));
   return (
     <Show loaded={page}>
       {(data) => (
