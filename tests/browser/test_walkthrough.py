@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.browser.conftest import Browser, Console, not_built_yet
 from tests.browser.pages import go, open_member, section, sign_in, sign_out
 from tests.browser.seed import DAWEN, XIAOMEI
@@ -106,11 +104,6 @@ def test_a_marketer_exports_a_segment(console: Console, browser: Browser) -> Non
     audit_shows(browser, console, "mia", "export")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the import sets aside the good row 林怡君,yijun@example.com,0911-222-333 too "
-    "(two rejects, not one); to be fixed in the import (functions/webhook/console_imports.py)",
-)
 def test_a_marketer_imports_a_csv_with_one_bad_row_and_downloads_the_rejects(
     console: Console, browser: Browser, tmp_path: Path
 ) -> None:

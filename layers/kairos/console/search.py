@@ -7,7 +7,7 @@ What `q` can be, tried together (each costs nothing extra, see `SearchIndex`):
 - an email address, any case;
 - a phone number as people write it in Taiwan: `0912-345-678`, `0912345678`,
   `+886 912 345 678`, `886912345678`, `(02) 2345-6789`, full-width digits too; a
-  national number (leading 0) is read in `DEFAULT_COUNTRY_CODE`, the brand's market;
+  national number (leading 0) is read in the brand's market (kairos.models.phones);
 - the start of a name: `陳` finds `陳小美`, over the profile's name and the LINE display
   name, case-insensitive and NFKC (kairos.models.names).
 Exact identifiers come first, then name matches in name order. The cursor pages the
@@ -19,22 +19,18 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from kairos.members.service import InvalidRequest
-from kairos.models.events import email_address, phone_number, printable
+from kairos.models.events import email_address, printable
 from kairos.models.names import name_key
+from kairos.models.phones import taiwan_phone
 
 Identifier = tuple[str, str]
 """(kind, value): `("phone", "+886912345678")`."""
-
-DEFAULT_COUNTRY_CODE = "886"
-"""Kairos serves Taiwanese brands and their settings name no country: a phone typed
-without one is a Taiwanese number."""
 
 MAX_QUERY_CHARS = 256
 MAX_LIMIT = 200
@@ -119,31 +115,6 @@ def _contact(text: str) -> list[Identifier]:
     if phone is not None:
         found.append(("phone", phone))
     return found
-
-
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-‐‑–—/]")
-_DIGITS = re.compile(r"\+?[0-9]{6,16}")
-
-
-def taiwan_phone(text: str, country_code: str = DEFAULT_COUNTRY_CODE) -> str | None:
-    """The E.164 form of a phone number as people write it (see the module), or None."""
-    compact = _PHONE_PUNCTUATION.sub("", unicodedata.normalize("NFKC", text))
-    if not _DIGITS.fullmatch(compact):
-        return None
-    if compact.startswith("+"):
-        digits = compact[1:]
-    elif compact.startswith(country_code):
-        digits = compact
-    elif compact.startswith("0"):
-        digits = country_code + compact[1:]
-    else:
-        digits = country_code + compact
-    if digits.startswith(country_code + "0"):
-        digits = country_code + digits[len(country_code) + 1 :]  # `+886 0912…`
-    try:
-        return phone_number("+" + digits)
-    except ValueError:
-        return None
 
 
 _START = ""

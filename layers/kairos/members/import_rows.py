@@ -2,8 +2,9 @@
 column map (`--map email=E-mail,…`) and a
 per-row report, so one bad row does not stop an import of thousands.
 
-Each row becomes a `profile.updated` event (identifiers, attributes, `consent_<channel>`
-columns) and one `tag.added` per `tags` entry (`;`-separated), as
+Each row becomes a `profile.updated` event (identifiers, a phone as people write it in
+Taiwan read by kairos.models.phones; attributes; `consent_<channel>` columns) and one
+`tag.added` per `tags` entry (`;`-separated), as
 `kairos_dev.local.simulator.load_members` reads them; a row that does not validate is
 set aside with its line, the file's column to blame and the reason, and written to a
 reject file with those three added, ready to fix and import again. Event ids are the
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from kairos.members.export import unsafe_cell
 from kairos.models.events import IDENTIFIER_KINDS, CanonicalEvent
+from kairos.models.phones import taiwan_phone
 
 REJECT_COLUMNS = ("_line", "_column", "_reason")
 
@@ -64,6 +66,10 @@ def row_events(row: dict[str, str], name: str, number: int, at: datetime) -> lis
     # An export protected cells a spreadsheet would run as formulas: take that off.
     row = {k: unsafe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
     member = {k: row[k].strip() for k in IDENTIFIER_KINDS if (row.get(k) or "").strip()}
+    if "phone" in member:
+        # A spreadsheet holds phones as people write them; one that cannot be read is
+        # left as written, for validation to set the row aside with its reason.
+        member["phone"] = taiwan_phone(member["phone"]) or member["phone"]
     data: dict[str, Any] = {}
     consent: dict[str, bool] = {}
     for key, value in row.items():

@@ -9,8 +9,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from kairos.console.imports import detect_encoding, preview, suggest_mapping
+from kairos.members.import_rows import row_events
 from kairos.members.service import InvalidRequest
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -85,3 +87,26 @@ def test_a_chunks_kept_rejects_stay_within_one_item() -> None:
     assert 0 < len(kept) < len(long_rows)
     assert len(json.dumps(kept, ensure_ascii=False).encode()) <= REJECT_BYTES
     assert [k["line"] for k in kept] == list(range(2, 2 + len(kept)))
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("0911-222-333", "+886911222333"),
+        ("0911222333", "+886911222333"),
+        ("+886 911 222 333", "+886911222333"),
+        ("(02) 2345-6789", "+886223456789"),
+    ],
+)
+def test_a_rows_phone_is_read_as_people_write_it_in_taiwan(written: str, stored: str) -> None:
+    # Given a spreadsheet row with the phone as the brand's staff typed it
+    row = {"name": "林怡君", "email": "yijun@example.com", "phone": written}
+    # When it becomes events
+    events = row_events(row, "members.csv", 2, datetime(2026, 12, 7, tzinfo=UTC))
+    # Then the member is named by the phone's E.164 form
+    assert events[0].member.phone == stored
+
+
+def test_a_rows_phone_that_is_no_number_still_sets_the_row_aside() -> None:
+    with pytest.raises(ValidationError, match="phone"):
+        row_events({"phone": "call me"}, "members.csv", 2, datetime(2026, 12, 7, tzinfo=UTC))

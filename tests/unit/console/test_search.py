@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from kairos.console.search import SearchPage, candidates, search, taiwan_phone
+from kairos.console.search import SearchPage, candidates, search
 from kairos.members.service import InvalidRequest
 from kairos.models.names import name_key
+from kairos.models.phones import taiwan_phone
 
 
 class FakeIndex:
