@@ -4,7 +4,8 @@ first, each put in one of the kinds staff filter by (`?kind=`):
 - line: `line.*` (follow, unfollow, message, postback)
 - orders: `order.*`
 - messages: `delivery.*` (sent, failed, capped, unreachable, …, each naming its journey,
-  step, channel and status), `journey.held_out`
+  step, channel and status), `journey.held_out`, and what the mail service said of an
+  email afterwards (`email.delivered`, `email.bounced`, `email.complained`)
 - opens: `email.opened`; clicks: `message.clicked`, `email.clicked`
 - staff: what a person did: entries with `data.by` (tags, notes, merges from the
   console or the admin API), `member.note_added`, `member.merged`
@@ -17,7 +18,7 @@ history.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from kairos.console.models import HistoryEntry, HistoryKind, HistoryPage
 from kairos.members.service import InvalidRequest
@@ -26,7 +27,10 @@ from kairos.store.history import HistoryReads, KindFilter
 FILTERS: dict[str, KindFilter] = {
     "line": KindFilter(prefixes=("line.",)),
     "orders": KindFilter(prefixes=("order.",)),
-    "messages": KindFilter(prefixes=("delivery.",), kinds=("journey.held_out",)),
+    "messages": KindFilter(
+        prefixes=("delivery.",),
+        kinds=("journey.held_out", "email.delivered", "email.bounced", "email.complained"),
+    ),
     "opens": KindFilter(kinds=("email.opened",)),
     "clicks": KindFilter(kinds=("message.clicked", "email.clicked")),
     "staff": KindFilter(kinds=("member.note_added", "member.merged"), by=True),
@@ -41,16 +45,9 @@ def kind_of(entry_type: str, data: Mapping[str, Any]) -> HistoryKind:
     """The filter an entry belongs to (staff first: a tag a person added is theirs)."""
     if "by" in data or entry_type in STAFF_TYPES:
         return "staff"
-    if entry_type.startswith("line."):
-        return "line"
-    if entry_type.startswith("order."):
-        return "orders"
-    if entry_type.startswith("delivery.") or entry_type == "journey.held_out":
-        return "messages"
-    if entry_type == "email.opened":
-        return "opens"
-    if entry_type in ("message.clicked", "email.clicked"):
-        return "clicks"
+    for kind, only in FILTERS.items():
+        if kind != "staff" and only.matches(entry_type):
+            return cast(HistoryKind, kind)  # FILTERS' keys are kinds
     return "other"
 
 

@@ -35,6 +35,10 @@ class KindFilter:
     kinds: tuple[str, ...] = ()
     by: bool = False
 
+    def matches(self, kind: str) -> bool:
+        """Whether an entry of this kind is kept (`by` is the entry's data, not its kind)."""
+        return kind.startswith(self.prefixes) or kind in self.kinds
+
     def expression(self) -> tuple[str, dict[str, Any], dict[str, str]]:
         terms: list[str] = []
         values: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kairos.console.changes import note_text, reference
-from kairos.console.history import entry_of, kind_of
+from kairos.console.history import FILTERS, entry_of, kind_of
 from kairos.console.member_page import journeys, reachability
 from kairos.engine.enrolment import Enrolment
 from kairos.members.service import InvalidRequest
@@ -55,6 +55,22 @@ def test_history_kinds() -> None:
     assert kind_of("line.message", {}) == "line"
     assert kind_of("email.opened", {}) == "opens"
     assert kind_of("message.clicked", {}) == "clicks"
+    # What the mail service said of an email afterwards is part of that message's story
+    assert kind_of("email.delivered", {}) == "messages"
+    assert kind_of("email.bounced", {}) == "messages"
+    assert kind_of("profile.updated", {}) == "other"
+
+
+def test_every_kind_an_entry_is_shown_under_is_a_filter_that_finds_it() -> None:
+    # Given entries of each kind's types, as the history list labels them
+    for entry_type in ("line.follow", "order.created", "delivery.sent", "email.delivered",
+                       "journey.held_out", "email.opened", "email.clicked", "message.clicked"):  # fmt: skip
+        kind = kind_of(entry_type, {})
+        # Then filtering by that kind keeps them (the list and the filter never disagree)
+        assert FILTERS[kind].matches(entry_type), entry_type
+
+
+def test_history_entries() -> None:
     entry = entry_of(
         {"kind": "delivery.failed", "time": NOW.isoformat(),
          "data": {"journey": "j", "step": "s", "channel": "sms", "reason": "<b>x</b>"}}
