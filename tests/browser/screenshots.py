@@ -85,6 +85,7 @@ def take(out: Path) -> None:
             _shoot(page, out, "members-search")
             page.get_by_test_id("member-row").first.get_by_role("link").first.click()
             page.wait_for_url(re.compile(r"#/members/m-"))
+            member_url = page.url
             page.get_by_test_id("member-history").wait_for()
             # Some staff work, so the page and the audit log show it
             page.get_by_placeholder("Add tag").fill("called")
@@ -118,11 +119,36 @@ def take(out: Path) -> None:
             page.get_by_test_id("import-file").set_input_files(str(sample))
             try:
                 page.get_by_test_id("import-mapping").wait_for()
+                page.get_by_role("button", name=re.compile("preview", re.I)).click()
+                page.get_by_test_id("import-problems").wait_for()
+                _shoot(page, out, "import")
+                page.get_by_role("button", name="Import").click()
+                page.get_by_test_id("import-progress").get_by_text(
+                    re.compile("applied", re.I)
+                ).first.wait_for()
+                _shoot(page, out, "import-done")
             except Exception as exc:  # the page as it is, with what went wrong
-                print(f"  import: no mapping step ({type(exc).__name__})", file=sys.stderr)
-            _shoot(page, out, "import")
+                print(f"  import: stopped ({type(exc).__name__})", file=sys.stderr)
+                _shoot(page, out, "import")
             go(page, url, "#/audit")
             _shoot(page, out, "audit")
+            # The same pages in Traditional Chinese, the console's default language
+            page.evaluate("localStorage.setItem('kairos.lang', 'zh-TW')")
+            go(page, url, "#/members")
+            page.reload()  # the language is read when the console loads
+            page.get_by_test_id("member-row").first.wait_for()
+            _shoot(page, out, "members-zh")
+            page.goto(member_url)
+            page.get_by_test_id("member-history").wait_for()
+            _shoot(page, out, "member-zh")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.reload()
+            page.get_by_test_id("member-history").wait_for()
+            _shoot(page, out, "member-phone-zh")
+            page.set_viewport_size({"width": 1280, "height": 800})
+            go(page, url, "#/journeys/winback-dormant")
+            page.get_by_test_id("journey-diagram").wait_for()
+            _shoot(page, out, "journey-zh")
             context.close()
     finally:
         runtime.stop()

@@ -36,6 +36,10 @@ def test_staff_find_a_member_by_phone_and_see_what_happened(
     message = history.get_by_test_id("history-entry").filter(has_text="welcome").first
     message.wait_for()
     assert "hello" in message.inner_text()
+    # And every moment on their profile reads as the brand's date and time, not ISO 8601
+    profile = section(page, "member-profile").inner_text()
+    assert "joined_at" in profile
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", profile), profile
 
 
 def test_staff_tag_a_member_vip_and_the_vip_journey_enrols_them(

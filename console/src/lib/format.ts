@@ -61,9 +61,13 @@ export function pct(value: number | null | undefined): string {
   );
 }
 
-/** Any JSON value as one line of text (arrays joined, objects as `key: value`). */
+const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Any JSON value as one line of text (arrays joined, objects as `key: value`); a
+ * moment (ISO 8601 with its offset, as `joined_at`) in the brand's zone like every time. */
 export function text(value: unknown): string {
   if (value === null || value === undefined) return "";
+  if (typeof value === "string" && MOMENT.test(value)) return time(value);
   if (Array.isArray(value)) return value.map(text).join(", ");
   if (typeof value === "object") {
     return Object.entries(value as Record<string, unknown>)
