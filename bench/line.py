@@ -25,7 +25,7 @@ MEMBERS = int(os.environ.get("KAIROS_BENCH_RICHMENU_MEMBERS", "10000"))
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 TARGETS: dict[str, tuple[str, float]] = {
-    "line.richmenu_link_requests_per_1000_members": ("<=", 2.0),
+    "richmenu_link_requests_per_1000_members": ("<=", 2.0),
 }
 
 MENU = """\
@@ -103,11 +103,9 @@ def run() -> dict[str, float]:
         requests = [n for kind, n in fake.menus.bulk_requests if kind == "link"]
         linked = len(fake.menus.links)
     return {
-        "line.richmenu_link_requests_per_1000_members": round(
-            len(requests) / max(linked, 1) * 1000, 3
-        ),
-        "line.richmenu_members_linked": float(linked),
-        "line.richmenu_link_seconds": round(seconds, 2),
+        "richmenu_link_requests_per_1000_members": round(len(requests) / max(linked, 1) * 1000, 3),
+        "richmenu_members_linked": float(linked),
+        "richmenu_link_seconds": round(seconds, 2),
     }
 
 
