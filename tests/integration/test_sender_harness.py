@@ -145,11 +145,18 @@ class Rig:
         """Run the queue until it is empty (returned messages included) or time is up."""
         pump = self.pump(batch_size)
         deadline = time.monotonic() + timeout
+        empty_since: float | None = None
         while time.monotonic() < deadline:
             if pump.pump_once():
+                empty_since = None
                 continue
+            # SQS's counts are approximate: empty twice, a moment apart, is empty.
             if self.queue_depth() == 0:
-                return
+                if empty_since is not None and time.monotonic() - empty_since >= 0.3:
+                    return
+                empty_since = empty_since or time.monotonic()
+            else:
+                empty_since = None
             time.sleep(0.1)
         raise AssertionError(f"queue not drained in {timeout}s ({self.queue_depth()} left)")
 

@@ -61,7 +61,7 @@ def test_an_unexpected_failure_is_a_json_500_with_a_request_id(
     def explode(*_: Any, **__: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(webhook.module, "ingest", explode)
+    monkeypatch.setattr(webhook.module.current, "ingest", explode)
     answer = webhook.events(canonical("e-1", "x.y", {"email": "a@b.co"}))
     assert answer.status == 500
     assert answer.body["request_id"] and "boom" not in json.dumps(answer.body)
