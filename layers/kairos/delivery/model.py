@@ -53,6 +53,9 @@ class Outcome(BaseModel):
     billed: bool | None = None
     """Whether LINE counts it against the month (a reply is free; push and multicast
     count once per recipient). None off LINE."""
+    reply_fallback: str | None = None
+    """Why a send offered the member's reply token went another way (expired, used,
+    refused): it was pushed instead, and billed."""
     provider_message_id: str | None = None
     reason: str | None = None
     text: str | None = None
@@ -102,6 +105,17 @@ class Rejected(DeliveryError):
 
 class MonthlyLimit(DeliveryError):
     """The channel's monthly allowance is used up: try the next channel."""
+
+
+class ReplyUnusable(DeliveryError):
+    """LINE refused the reply token ("Invalid reply token": expired, or used already)
+    or the reply was not accepted for a reason a push does not share: nothing was
+    sent, so the messages go by push (with their retry keys) instead."""
+
+
+class ReplyUnknown(DeliveryError):
+    """The reply was sent but LINE's answer never came (a read timeout): it may have
+    reached the member. The sender does not push it again (docs/sender.md, "Replies")."""
 
 
 class RenderError(DeliveryError):

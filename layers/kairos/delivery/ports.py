@@ -15,6 +15,7 @@ never a DynamoDB item, a boto3 client or a queue URL format.
 | `MonthlyQuota`     | `store.limits.LimitStore`                        | planning, recording|
 | `Redelivery`       | `store.redelivery.QueueRedelivery`               | service            |
 | `DeliveryClaims`   | `delivery.idempotency.PersistenceClaims`         | pushing, multicast |
+| `ReplyTokens`      | `store.reply_tokens.ReplyTokenStore`             | replying           |
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Literal, Protocol
 
 from kairos.delivery.model import Outcome, RetryLater, Window
 from kairos.models.member import Member
@@ -140,3 +142,25 @@ class DeliveryStorePort(MemberLookup, FrequencyWindows, DeliveryLog, StepCounter
 
 class LimitStorePort(RateCounters, MonthlyQuota, Protocol):
     """The shared counters: send rates and monthly allowances."""
+
+
+@dataclass(frozen=True)
+class EarlierTake:
+    """A reply token an earlier attempt took first: for which deliveries, and whether
+    its reply may have gone out (`taken`: the call was made or about to be, its answer
+    unknown) or surely did not (`unsent`: LINE answered and sent nothing)."""
+
+    delivery_ids: frozenset[str]
+    state: Literal["taken", "unsent"]
+
+
+class ReplyTokens(Protocol):
+    def take(self, token: str, delivery_ids: Sequence[str], now: datetime) -> EarlierTake | None:
+        """Take the token for these deliveries before replying with it: None when this
+        is the first take, else what the earlier take recorded (the token is LINE's
+        to use once, and LINE's answer to a second use cannot tell used from expired)."""
+        ...
+
+    def unsent(self, token: str) -> None:
+        """LINE answered the reply and sent nothing: a retry may push."""
+        ...

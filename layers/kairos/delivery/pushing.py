@@ -29,6 +29,7 @@ from kairos.delivery.planning import Plan
 from kairos.delivery.ports import Busy, Claimed, DeliveryClaims, Done
 from kairos.delivery.quota import LineAllowance
 from kairos.delivery.recording import Results
+from kairos.delivery.replying import Replier
 from kairos.delivery.sending import Dispatcher
 
 SEND_CONCURRENCY = 32
@@ -46,6 +47,8 @@ class Pusher:
 
     dispatcher: Dispatcher
     claims: DeliveryClaims
+    replier: Replier | None = None
+    """Sends offered a reply token try it first (replying.py); None: everything pushed."""
     concurrency: int = SEND_CONCURRENCY
     """Sends in flight at once per invocation (bounded by the limiter's grant too); 1:
     one after another on the caller's thread (a transport that never waits on a
@@ -80,6 +83,10 @@ class Pusher:
             elif isinstance(claim, Busy):
                 answers[delivery_id] = claim.retry
         decided: list[tuple[Plan, Outcome]] = []
+        gated: dict[str, str | None] = {}
+        """Delivery id → why its reply fell back (None: it was never a reply)."""
+        if self.replier is not None:
+            claimed, gated = self._reply_first(claimed, limiter, decided, answers)
         for endpoint, queue in self._by_endpoint(claimed).items():
             while queue:
                 if endpoint is None:  # decided without sending on the first channel
@@ -93,8 +100,12 @@ class Pusher:
                             self._failed(plan, exc, answers)
                         break
                     chunk, queue = queue[:granted], queue[granted:]
-                for plan, answer in zip(chunk, self._send(chunk, line, limiter), strict=True):
+                sent = self._send(chunk, line, limiter, gated)
+                for plan, answer in zip(chunk, sent, strict=True):
                     if isinstance(answer, Outcome):
+                        why = gated.get(plan.request.delivery_id)
+                        if why is not None:
+                            answer = answer.model_copy(update={"reply_fallback": why})
                         decided.append((plan, answer))
                     else:
                         self._failed(plan, answer, answers)
@@ -120,10 +131,44 @@ class Pusher:
             queues[endpoint_of(first[0]) if first is not None and usable else None].append(plan)
         return queues
 
-    def _send(self, chunk: list[Plan], line: LineAllowance, limiter: RateLimiter) -> list[Answer]:
+    def _reply_first(
+        self,
+        claimed: list[Plan],
+        limiter: RateLimiter,
+        decided: list[tuple[Plan, Outcome]],
+        answers: dict[str, Answer],
+    ) -> tuple[list[Plan], dict[str, str | None]]:
+        """Replies for the sends offered a token; the plans left to push (those gated
+        already mapped to why their reply fell back)."""
+        assert self.replier is not None
+        offered = [p for p in claimed if self.replier.offered(p)]
+        if not offered:
+            return claimed, {}
+        rest = [p for p in claimed if not self.replier.offered(p)]
+        try:
+            replies = self.replier.run(offered, limiter)
+        except Exception as exc:  # the token store or LINE failed oddly: retry them all
+            for plan in offered:
+                self._failed(plan, exc, answers)
+            return rest, {}
+        decided.extend(replies.decided)
+        gated = {
+            p.request.delivery_id: replies.fallen_back.get(p.request.delivery_id)
+            for p in replies.push
+        }
+        return rest + replies.push, gated
+
+    def _send(
+        self,
+        chunk: list[Plan],
+        line: LineAllowance,
+        limiter: RateLimiter,
+        gated: dict[str, str | None],
+    ) -> list[Answer]:
         def attempt(plan: Plan) -> Answer:
             try:
-                return self.dispatcher.send(plan, line=line, limiter=limiter)
+                passed = plan.request.delivery_id in gated
+                return self.dispatcher.send(plan, line=line, limiter=limiter, gated=passed)
             except Exception as exc:  # RetryLater, or a fault the record reports
                 return exc
 

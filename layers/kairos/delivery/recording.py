@@ -153,7 +153,12 @@ class Recorder:
             by_month = billing.month_counts(fresh, self.zone)
             if by_month:
                 self.months.count_months(by_month)
-        line.settle(sum(1 for o in fresh if o.status == "sent" and o.channel == "line"))
+        # A reply is free: it never counts against the month's LINE allowance.
+        line.settle(
+            sum(1 for o in fresh if o.status == "sent" and o.channel == "line" and o.billed)
+        )
+        summary["replied"] = sum(1 for o in fresh if o.via == "reply")
+        summary["reply_fell_back"] = sum(1 for o in fresh if o.reply_fallback is not None)
         summary["replayed"] = len(replays)
         return summary
 

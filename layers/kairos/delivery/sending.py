@@ -32,9 +32,10 @@ class Dispatcher:
         self.planner = planner
         self.channels = channels
 
-    def send(self, plan: Plan, *, line: LineAllowance, limiter: RateLimiter) -> Outcome:
-        """Decide and send one delivery. The caller drew the rate token for the first
-        channel; a fallback channel draws its own."""
+    def gate(self, plan: Plan) -> Outcome | None:
+        """The outcome of a delivery decided before any channel (a member gone, an
+        unknown template, no usable channel, the frequency cap — counted when it lets
+        the send go), or None: it goes."""
         request = plan.request
         if plan.member is None:
             return recording.outcome(plan, "unreachable", reason="member not found")
@@ -49,6 +50,17 @@ class Dispatcher:
             )
         if not self.planner.within_cap(plan):
             return recording.outcome(plan, "capped", reason="frequency cap")
+        return None
+
+    def send(
+        self, plan: Plan, *, line: LineAllowance, limiter: RateLimiter, gated: bool = False
+    ) -> Outcome:
+        """Decide and send one delivery (`gated`: `gate` let it through already). The
+        caller drew the rate token for the first channel; a fallback channel draws its
+        own."""
+        if not gated and (decided := self.gate(plan)) is not None:
+            return decided
+        assert plan.route is not None
         over_quota = False
         first = plan.first
         for channel, address in plan.route.usable:

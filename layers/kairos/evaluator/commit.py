@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -37,7 +37,7 @@ from kairos.evaluator.timer_kinds import AfterCommit, effects_guard, step_timer
 from kairos.models.events import CanonicalEvent
 from kairos.models.member import Member
 from kairos.models.send_group import Outgoing
-from kairos.models.send_request import SendRequest
+from kairos.models.send_request import ReplyOffer, SendRequest
 from kairos.observability import logger
 from kairos.project import Project
 from kairos.store.records import Commit, DueTimer, StepCounter, TimelineEntry, Timer
@@ -47,6 +47,46 @@ _EFFECTS: TypeAdapter[Effect] = TypeAdapter(Effect)
 FLUSH_AT = 1_000
 """Buffered sends that go out at once: a multiple of a group's 500 members, and soon
 enough (≈10 s of commits) that no guard timer (two minutes) fires meanwhile."""
+
+
+REPLY_SECONDS = 55
+"""How long after the member's LINE event its reply token is offered to sends (LINE:
+usable within about a minute of the webhook; the rest is the sender's margin)."""
+
+
+@dataclass
+class _ReplyChance:
+    """The reply token of the event being reacted to, and the sends it was offered to."""
+
+    token: str
+    by: datetime
+    offered: int = 0
+
+    def offer(self, request: SendRequest, now: datetime) -> SendRequest:
+        """The request with the token offered, when it is a send due now that may go
+        on LINE (the sender decides whether the member's route starts there)."""
+        due_now = request.not_before is None or request.not_before <= now
+        if request.reply is not None or request.channel not in ("line", "auto") or not due_now:
+            return request
+        offer = ReplyOffer(token=self.token, by=self.by, order=self.offered)
+        self.offered += 1
+        return request.model_copy(update={"reply": offer})
+
+
+def reply_chance(event: Mapping[str, Any], now: datetime) -> _ReplyChance | None:
+    """The event's reply token while it may still be used (a late or redelivered
+    event's token is past LINE's minute: no offer)."""
+    token = event.get("reply_token")
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        at = datetime.fromisoformat(str(event.get("time")))
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        return None
+    by = min(at, now) + timedelta(seconds=REPLY_SECONDS)
+    return _ReplyChance(token, by) if by > now else None
 
 
 @dataclass(frozen=True)
@@ -78,6 +118,8 @@ class OutcomeWriter:
         self._buffer: list[Outgoing] | None = None
         """Sends waiting to go out together (None: each goes out at once)."""
         self._awaiting: list[_Awaiting] = []
+        self._reply: _ReplyChance | None = None
+        """The reply token sends made due at once are offered (inside `replying`)."""
 
     @contextmanager
     def sends_together(self) -> Iterator[None]:
@@ -112,6 +154,17 @@ class OutcomeWriter:
                 continue
             self.due.delete(self.due.locate(waiting.guard))
 
+    @contextmanager
+    def replying(self, event: Mapping[str, Any], now: datetime) -> Iterator[None]:
+        """Sends that outcomes applied in this block make due at once are offered the
+        event's reply token, in the order they are made (a journey's first steps, the
+        steps after a `wait_for` the event ended, journeys of segments it entered)."""
+        previous, self._reply = self._reply, reply_chance(event, now)
+        try:
+            yield
+        finally:
+            self._reply = previous
+
     def start(
         self,
         journey: CompiledJourney,
@@ -124,6 +177,8 @@ class OutcomeWriter:
     ) -> bool:
         """Enrol the member (entry rules already passed) and commit the first steps;
         `extra` rides in the same transaction. False if another evaluation won."""
+        # The token lives a minute: the enrolment keeps the event without it.
+        trigger = {k: v for k, v in trigger.items() if k != "reply_token"}
         ctx = self.contexts.build(member, now, event=trigger)
         outcome = advance.start(
             journey, member.member_id, ctx, trigger, now, self.contexts.runtime,
@@ -150,7 +205,14 @@ class OutcomeWriter:
             change.enrolment = enrolment
             change.expected_version = None if new else outcome.expected_version
         after: list[AfterCommit] = []
-        for effect in outcome.effects:
+        effects = outcome.effects
+        if self._reply is not None:
+            chance = self._reply
+            effects = [
+                Send(request=chance.offer(e.request, now)) if isinstance(e, Send) else e
+                for e in effects
+            ]
+        for effect in effects:
             if isinstance(effect, Wake):
                 change.timers.append(step_timer(effect, enrolment.journey))
             elif isinstance(effect, Counter):

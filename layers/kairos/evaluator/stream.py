@@ -81,13 +81,14 @@ class StreamReactions:
             for at, inside in change.segments.items()
             if at.member_id == after.member_id
         }
-        with self.contexts.pending_segments(after.member_id, moves):
-            self._react(after, event, enrolments, now)
-        self._date_timers(after, before, now, change)
-        if not change.empty():
-            self.store.commit(change)
-        for segment_id in entered:
-            self.segments.enter(segment_id, after, event, enrolments, now)
+        with self.writer.replying(event, now):
+            with self.contexts.pending_segments(after.member_id, moves):
+                self._react(after, event, enrolments, now)
+            self._date_timers(after, before, now, change)
+            if not change.empty():
+                self.store.commit(change)
+            for segment_id in entered:
+                self.segments.enter(segment_id, after, event, enrolments, now)
 
     def _react(
         self, after: Member, event: dict[str, Any], enrolments: list[Enrolment], now: datetime

@@ -103,6 +103,7 @@ def parse_line_webhook(body: bytes) -> LineBatch:
                     time=from_epoch_ms(event.timestamp),
                     member=member,
                     data=data,
+                    reply_token=event.reply_token or None,
                 )
             )
         except ValidationError as exc:

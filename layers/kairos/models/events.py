@@ -262,11 +262,29 @@ class CanonicalEvent(BaseModel):
     time: IsoTime
     member: MemberRef
     data: dict[str, Any] = Field(default_factory=dict)
+    reply_token: str | None = Field(default=None, min_length=1, max_length=256)
+    """LINE's `replyToken` of the member's own event (`line.*` types): lets a journey
+    answer it with a free reply instead of a push (docs/events.md, "Reply tokens")."""
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return printable(value)
+
+    def as_record(self) -> dict[str, Any]:
+        """The event as a profile carries it for the stream (`last_event`): JSON, and
+        no `reply_token` key on events without one (most of them)."""
+        record = self.model_dump(mode="json")
+        if record.get("reply_token") is None:
+            record.pop("reply_token", None)
+        return record
+
+    @field_validator("reply_token")
+    @classmethod
+    def _reply_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.isprintable():
+            raise ValueError("a reply token is printable text, as LINE gives it")
+        return value
 
     @field_validator("type")
     @classmethod

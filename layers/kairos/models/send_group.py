@@ -90,7 +90,8 @@ class SendGroup(StepSend):
         """Requests of one step (same `group_key`) → one group; the first one's trigger
         is the group's, the others carry theirs only when it differs."""
         first = requests[0]
-        shared = first.model_dump(exclude={"v", *PER_RECIPIENT})
+        # A reply offer is one member's (never grouped: `pack`).
+        shared = first.model_dump(exclude={"v", "reply", *PER_RECIPIENT})
         recipients = [
             Recipient(
                 delivery_id=r.delivery_id,
@@ -133,10 +134,12 @@ def pack(
 ) -> list[SendRequest | SendGroup]:
     """The fewest messages for these requests (in their order of first appearance):
     requests of one step go in groups of at most `max_recipients` members and
-    `max_bytes` of JSON; a request alone stays a v1 request."""
+    `max_bytes` of JSON; a request alone, or offered a reply token, stays a v1 request."""
     by_key: dict[str, list[SendRequest]] = {}
     for request in requests:
-        by_key.setdefault(group_key(request), []).append(request)
+        # A send offered the member's reply token goes alone: it may be a free reply.
+        key = group_key(request) if request.reply is None else f"reply:{request.delivery_id}"
+        by_key.setdefault(key, []).append(request)
     messages: list[SendRequest | SendGroup] = []
     for members in by_key.values():
         if len(members) == 1:

@@ -44,8 +44,24 @@ class StepSend(BaseModel):
     """The engine's "now" when the step ran: the sender's clock for caps and quotas."""
 
 
+class ReplyOffer(BaseModel):
+    """The member's own LINE event's reply token, offered to a send that event made due
+    at once: the sender replies with it (free on LINE) while it is usable, else pushes.
+    Sends of one event share the token in `order`; LINE takes one reply per token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=256)
+    by: AwareDatetime
+    """Not used after this moment (LINE: within about a minute of the webhook)."""
+    order: int = Field(default=0, ge=0)
+    """This send's place among the sends the event made (its messages' place in the reply)."""
+
+
 class SendRequest(StepSend):
     v: Literal[1] = 1
     delivery_id: str = Field(min_length=1, max_length=100)
     member_id: str = Field(min_length=1)
     enrolment_id: str
+    reply: ReplyOffer | None = None
+    """Set by the evaluator on a send the member's LINE event made due at once."""

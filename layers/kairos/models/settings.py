@@ -54,6 +54,10 @@ class LineChannel(Strict):
     monthly_limit: int | None = Field(default=None, ge=0)
     richmenu_rate_per_second: float = Field(default=100, gt=0)
     """Bulk rich menu link and unlink requests per second, every sender together."""
+    replies: bool = True
+    """Answer the member's own LINE event (follow, postback, message) with a free reply
+    when a journey's send is due at once; False: every LINE message is pushed."""
+    reply_rate_per_second: float = Field(default=2000, gt=0)
 
 
 class EmailChannel(Strict):

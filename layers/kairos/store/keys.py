@@ -39,6 +39,7 @@ its access paths; keep both in step.
 | visitor alias     | ALIAS#visitor#<anonymous id>    | ALIAS                       | a website visitor -> member_id (kairos.store.visitors); repointed on a proof |
 | collect marker    | EVENT#collect:<visitor>:<id>    | EVENT                       | a browse event seen (24-hour window, TTL 48 h) |
 | proof nonce       | PROOF#<nonce>                   | PROOF                       | a site token redeemed, by which visitor (single use); TTL |
+| reply token       | REPLY#<sha-256 of the token, 32 hex> | REPLY                  | a LINE reply token the sender took, for which deliveries, `state` taken / unsent; TTL a day (kairos.store.reply_tokens) |
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ def order_sk(order_id: str) -> str:
 
 ERASED_SK = "ERASED"
 PROOF_SK = "PROOF"
+REPLY_SK = "REPLY"
+
+
+def reply_pk(token: str) -> str:
+    """A LINE reply token the sender took (kairos.store.reply_tokens): hashed, as a
+    token is a bearer of the member's conversation for its minute."""
+    return "REPLY#" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def proof_pk(nonce: str) -> str:

@@ -173,7 +173,7 @@ class MemberRepository(MemberIndexReads, SearchReads):
         self, event: CanonicalEvent, key: str, now: datetime, snapshot: Snapshot, change: Change
     ) -> list[dict[str, Any]]:
         member = change.member
-        event_json = event.model_dump(mode="json")
+        event_json = event.as_record()
         marker = to_item(
             {
                 "pk": keys.event_pk(key),

@@ -40,9 +40,10 @@ from kairos.delivery.limiter import WALL_PACE, Pace, RateLimiter
 from kairos.delivery.menu_links import MenuLinker
 from kairos.delivery.multicast import Multicaster
 from kairos.delivery.planning import Planner
-from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery
+from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery, ReplyTokens
 from kairos.delivery.pushing import Pusher
 from kairos.delivery.recording import Recorder
+from kairos.delivery.replying import Replier
 from kairos.delivery.sending import Dispatcher
 from kairos.delivery.service import Sender
 from kairos.delivery.tracking import Tracker
@@ -55,6 +56,7 @@ from kairos.store.costs import MonthCounterStore
 from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
 from kairos.store.redelivery import QueueRedelivery
+from kairos.store.reply_tokens import ReplyTokenStore
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,13 @@ def assemble(
     concurrency: int = 16,
     line_api: LineApi | None = None,
     months: MonthCounters | None = None,
+    reply_tokens: ReplyTokens | None = None,
 ) -> SenderServices:
     """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
     default draws on `limits` with the wall clock); `multicast_min` is the smallest group
     of identical LINE messages sent as a multicast; `concurrency` the sends one invocation
-    has in flight at once."""
+    has in flight at once; `reply_tokens` lets sends offered a LINE reply token reply
+    (free) before they push (kairos.delivery.replying; `channels.line.replies`)."""
     config = idempotency or idempotency_config()
     planner = Planner(
         settings=settings,
@@ -111,12 +115,17 @@ def assemble(
         if channels.line is not None
         else None
     )
+    dispatcher = Dispatcher(planner=planner, channels=channels)
+    line_settings = settings.channels.line
+    replier = (
+        Replier(dispatcher, channels.line, reply_tokens, line_settings.reply_rate_per_second)
+        if channels.line is not None and reply_tokens is not None and line_settings.replies
+        else None
+    )
     sender = Sender(
         planner=planner,
         pusher=Pusher(
-            dispatcher=Dispatcher(planner=planner, channels=channels),
-            claims=claims,
-            concurrency=concurrency,
+            dispatcher=dispatcher, claims=claims, replier=replier, concurrency=concurrency
         ),
         multicaster=multicaster,
         recorder=Recorder(log=deliveries, counters=deliveries, months=months, zone=settings.zone),
@@ -195,6 +204,7 @@ def build(
         multicast_min=multicast_min,
         concurrency=concurrency,
         months=MonthCounterStore(config.table, dynamodb),
+        reply_tokens=ReplyTokenStore(config.table, dynamodb),
         line_api=line_api
         or LineApi(
             HttpTransport(

@@ -43,6 +43,13 @@ class LineSender(Protocol):
 
     def multicast(self, to: list[str], content: LineContent, retry_key: str) -> SendResult: ...
 
+    def reply(self, token: str, messages: list[dict[str, Any]]) -> list[str | None]:
+        """One reply with the event's token (1–5 message objects): the sent messages'
+        ids, in order. Raises ReplyUnusable (the token, or nothing was sent for a reason
+        a push does not share), ReplyUnknown (sent, no answer), Throttled or Transient
+        (not sent), Rejected (a message LINE refuses)."""
+        ...
+
 
 class EmailSender(Protocol):
     def send(self, to: str, content: EmailContent, envelope: Envelope) -> SendResult: ...

@@ -1,10 +1,11 @@
-"""LINE Messaging API through line-bot-sdk v3: push and multicast.
+"""LINE Messaging API through line-bot-sdk v3: push, multicast and reply.
 
 Every request carries `X-Line-Retry-Key`, derived from the delivery id (push) or the
 sorted delivery ids of a multicast, so a retry after a timeout is recognised by LINE:
 it answers 409 with `X-Line-Accepted-Request-Id` and sends nothing, and we record the
 earlier request as the one that delivered. The SDK's own retries are off: a retry is
-the sender's decision (backoff through the queue).
+the sender's decision (backoff through the queue). A reply has no retry key: a failure
+to connect sent nothing (Transient), any later failure may have sent it (ReplyUnknown).
 
 `Configuration(host=…)` points the SDK at `KAIROS_LINE_API_ENDPOINT`: LINE in
 production, the fake LINE server locally and in tests. What LINE's answers mean is
@@ -23,12 +24,14 @@ from linebot.v3.messaging import (
     MessagingApi,
     MulticastRequest,
     PushMessageRequest,
+    ReplyMessageRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
+from urllib3.exceptions import ConnectTimeoutError
 
 from kairos.delivery.channels.base import SendResult
-from kairos.delivery.channels.line_answers import decision
-from kairos.delivery.model import DeliveryError, Transient
+from kairos.delivery.channels.line_answers import decision, reply_decision
+from kairos.delivery.model import DeliveryError, ReplyUnknown, Transient
 from kairos.delivery.templates import LineContent
 
 
@@ -47,7 +50,7 @@ class LineChannel:
         self._lock = threading.Lock()
         self._api: MessagingApi | None = None
         self._api_token: str | None = None
-        self.calls: dict[str, int] = {"push": 0, "multicast": 0}
+        self.calls: dict[str, int] = {"push": 0, "multicast": 0, "reply": 0}
 
     def _client(self) -> MessagingApi:
         token = self._token()  # cached by the secrets layer; a rotation takes effect here
@@ -88,6 +91,22 @@ class LineChannel:
             raise Transient(f"LINE unreachable ({type(exc).__name__})", delay=2.0) from exc
         # Multicast answers `{}`: the request id is the only handle LINE gives.
         return SendResult(provider_message_id=_header(response.headers, "X-Line-Request-Id"))
+
+    def reply(self, token: str, messages: list[dict[str, Any]]) -> list[str | None]:
+        request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})
+        self.calls["reply"] += 1
+        try:
+            response = self._client().reply_message_with_http_info(
+                request, _request_timeout=self.timeout
+            )
+        except ApiException as exc:
+            raise reply_decision(int(exc.status or 0), exc.body) from exc
+        except ConnectTimeoutError as exc:  # and NewConnectionError: nothing went out
+            raise Transient(f"LINE unreachable ({type(exc).__name__})", delay=2.0) from exc
+        except Exception as exc:  # a read timeout, a reset after sending: it may be sent
+            raise ReplyUnknown(f"LINE did not answer the reply ({type(exc).__name__})") from exc
+        sent = getattr(response.data, "sent_messages", None) or []
+        return [getattr(m, "id", None) for m in sent]
 
 
 def _header(headers: Any, name: str) -> str | None:

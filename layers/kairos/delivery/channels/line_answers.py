@@ -9,9 +9,18 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from kairos.delivery.model import DeliveryError, MonthlyLimit, Rejected, Throttled, Transient
+from kairos.delivery.model import (
+    DeliveryError,
+    MonthlyLimit,
+    Rejected,
+    ReplyUnusable,
+    Throttled,
+    Transient,
+)
 
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+INVALID_REPLY_TOKEN = "Invalid reply token"
+"""LINE's 400 to a reply token that expired or was used already (the same words for both)."""
 _RETRY_KEY_NAMESPACE = uuid.UUID("5b0e8a7c-4f7e-4d8e-9c11-6b1f6a0f6a01")
 
 
@@ -41,3 +50,14 @@ def decision(status: int, body: str | bytes | None) -> DeliveryError:
     if status >= 500:
         return Transient(f"LINE {status}", delay=2.0)
     return Rejected(f"LINE {status}: {message.strip()[:200]}")
+
+
+def reply_decision(status: int, body: str | bytes | None) -> DeliveryError:
+    """A refused reply as the sender's decision: the token refused → ReplyUnusable (push
+    instead); a 429 or 5xx → the same as a push's (nothing was sent, push instead too)."""
+    found = decision(status, body)
+    if status == 400 and INVALID_REPLY_TOKEN.lower() in found.reason.lower():
+        return ReplyUnusable("reply token unusable")
+    if isinstance(found, MonthlyLimit):  # replies are free: not LINE's monthly limit
+        return ReplyUnusable("LINE refused the reply (429)")
+    return found
