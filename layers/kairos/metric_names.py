@@ -47,6 +47,8 @@ DETAILED: dict[str, str] = {
     "Delivery_capped": "sender: held back by a frequency cap",
     "Delivery_deferred": "sender: returned to the queue until its not_before",
     "Delivery_replayed": "sender: redelivered messages answered from their record",
+    "Delivery_replied": "sender: LINE messages sent free, as replies to the member's own event",
+    "Delivery_reply_fell_back": "sender: sends offered a reply token that went by push instead",
     "Delivery_limiter_draws": "sender: rate-limiter windows drawn",
     "Retried": "sender: sends returned to their queue for a later retry (throttling)",
     "CollectEventsApplied": "webhook: website browse events applied (POST /collect)",

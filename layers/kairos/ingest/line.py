@@ -57,6 +57,14 @@ def _canonical(event: LineEvent) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def _usable_token(token: str | None) -> str | None:
+    """The event's reply token, if it looks like one: a strange token costs the event a
+    free reply (it is pushed), never the event itself."""
+    if not token or len(token) > 256 or not token.isprintable():
+        return None
+    return token
+
+
 def _event_id(event: LineEvent, raw: dict[str, Any]) -> str:
     if event.webhook_event_id:
         return f"line:{event.webhook_event_id}"
@@ -103,7 +111,7 @@ def parse_line_webhook(body: bytes) -> LineBatch:
                     time=from_epoch_ms(event.timestamp),
                     member=member,
                     data=data,
-                    reply_token=event.reply_token or None,
+                    reply_token=_usable_token(event.reply_token),
                 )
             )
         except ValidationError as exc:

@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyItemAlreadyExistsError,
@@ -18,8 +20,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 
 from kairos.delivery.channels.base import SendResult
 from kairos.delivery.frequency import Window
-from kairos.delivery.model import Outcome
-from kairos.delivery.ports import StepCounts
+from kairos.delivery.model import Outcome, ReplyUnusable
+from kairos.delivery.ports import EarlierTake, StepCounts
 from kairos.delivery.templates import LineContent
 from kairos.models.member import Member
 
@@ -208,6 +210,32 @@ class FakeLineApi:
     failures: list[Exception] = field(default_factory=list)
     """Raised by the next calls, in order."""
     accepted: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    """Reply tokens issued (→ the user) and not used yet."""
+    reply_failures: list[Exception] = field(default_factory=list)
+    """Raised by the next replies, in order (after LINE used the token when `sent_anyway`)."""
+    sent_anyway: bool = False
+
+    def issue(self, user: str) -> str:
+        token = f"rt-{len(self.tokens)}-{user}"
+        self.tokens[token] = user
+        return token
+
+    def reply(self, token: str, messages: list[dict[str, Any]]) -> list[str | None]:
+        user = self.tokens.get(token)
+        if self.reply_failures:
+            if self.sent_anyway and user is not None:
+                self._replied(token, user, messages)
+            raise self.reply_failures.pop(0)
+        if user is None:
+            raise ReplyUnusable("reply token unusable")
+        return self._replied(token, user, messages)
+
+    def _replied(self, token: str, user: str, messages: list[dict[str, Any]]) -> list[str | None]:
+        del self.tokens[token]
+        text = " | ".join(str(m.get("text", "")) for m in messages)
+        self.calls.append(Call("reply", [user], text, token))
+        return [f"msg-{len(self.calls)}-{i}" for i in range(len(messages))]
 
     def push(self, to: str, content: LineContent, retry_key: str) -> SendResult:
         return self._send("push", [to], content, retry_key)
@@ -226,3 +254,19 @@ class FakeLineApi:
 
     def recipients(self) -> Counter[str]:
         return Counter(to for call in self.calls for to in call.to)
+
+
+@dataclass
+class MemoryReplyTokens:
+    """ports.ReplyTokens in memory: the first take wins."""
+
+    taken: dict[str, EarlierTake] = field(default_factory=dict)
+
+    def take(self, token: str, delivery_ids: Sequence[str], now: datetime) -> EarlierTake | None:
+        earlier = self.taken.get(token)
+        if earlier is None:
+            self.taken[token] = EarlierTake(frozenset(delivery_ids), "taken")
+        return earlier
+
+    def unsent(self, token: str) -> None:
+        self.taken[token] = EarlierTake(self.taken[token].delivery_ids, "unsent")

@@ -28,6 +28,7 @@ from tests.unit.delivery.fakes import (
     MemoryIdempotency,
     MemoryLimits,
     MemoryRedelivery,
+    MemoryReplyTokens,
 )
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -68,7 +69,11 @@ class World:
         return {name: n for (_, _, name), n in self.deliveries.steps.items()}
 
 
-def world(settings: Settings | None = None, persistence: MemoryIdempotency | None = None) -> World:
+def world(
+    settings: Settings | None = None,
+    persistence: MemoryIdempotency | None = None,
+    reply_tokens: MemoryReplyTokens | None = None,
+) -> World:
     deliveries, limits, line = MemoryDeliveries(), MemoryLimits(), FakeLineApi()
     redelivery, idempotency = MemoryRedelivery(), persistence or MemoryIdempotency()
     services = assemble(
@@ -81,6 +86,7 @@ def world(settings: Settings | None = None, persistence: MemoryIdempotency | Non
         channels=Channels(line=line),
         tracker=Tracker(b"tracking-key", "https://hooks.shop.example/t/"),
         clock=lambda: NOW,
+        reply_tokens=reply_tokens,
     )
     return World(deliveries, limits, redelivery, idempotency, line, services)
 

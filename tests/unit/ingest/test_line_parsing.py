@@ -102,3 +102,17 @@ def test_malformed_events_are_reported_and_the_valid_ones_kept() -> None:
 def test_unusable_bodies_name_the_problem(body: bytes, fragment: str) -> None:
     with pytest.raises(InvalidBody, match=fragment):
         parse_line_webhook(body)
+
+
+def test_an_events_reply_token_travels_with_it_and_a_strange_one_is_dropped() -> None:
+    body = line_body(
+        follow("U1", "w1"),
+        line_event("unfollow", "U1", "w2"),  # LINE gives no token to an unfollow
+        {**text_message("U1", "w3", "hi"), "replyToken": "bad\x00token"},
+        {**postback("U1", "w4", "quiz=latte-2"), "replyToken": "x" * 300},
+    )
+    events = parse_line_webhook(body).events
+    assert [e.reply_token for e in events] == ["nHuyWiB7yP5Zw52FIkcQobQuGDXCTA", None, None, None]
+    # The profile's record of the event keeps it; an event without one has no key at all
+    assert events[0].as_record()["reply_token"] == "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
+    assert "reply_token" not in events[1].as_record()
