@@ -8,14 +8,19 @@ It behaves like LINE where the sender depends on it:
 - `POST /v2/bot/message/push` (`to`, `messages` 1–5) and `/v2/bot/message/multicast`
   (`to` 1–500, `messages` 1–5), messages checked (text 1–5,000 characters, Flex via
   line-bot-sdk's models) → 400 with LINE's error shape naming the property;
-- a per-endpoint requests-per-second limit over aligned one-second windows → 429
-  `{"message": "Too Many Requests"}`;
+- `POST /v2/bot/message/reply` (`replyToken`, `messages` 1–5, checked as a push's) with
+  the tokens `issue_reply_token` made (fake_line_replies.py): usable once, for 60 s by
+  the fake's clock, else 400 `{"message": "Invalid reply token"}`; sent to the token's
+  user, free (not counted in the monthly allowance), `X-Line-Retry-Key` ignored;
+- a per-endpoint (push, multicast, reply) requests-per-second limit over aligned
+  one-second windows → 429 `{"message": "Too Many Requests"}`;
 - an optional monthly allowance (messages × recipients) → 429
   `{"message": "You have reached your monthly limit."}`;
 - `X-Line-Retry-Key` (a UUID): a key already accepted → 409 with
   `X-Line-Accepted-Request-Id` and nothing sent;
-- injected faults for tests: 5xx before accepting, or a slow answer after accepting
-  (the client times out although LINE sent the message);
+- injected faults for tests, on any endpoint or one: 5xx before accepting, or a slow
+  answer after accepting (the client times out although LINE sent the message; a reply's
+  token is used);
 - the channel's settings `kairos doctor` reads: `GET /v2/bot/info` (the bot),
   `GET|PUT /v2/bot/channel/webhook/endpoint` (the webhook URL and whether it is used),
   `GET /v2/bot/message/quota` and `/quota/consumption` (the monthly allowance);
@@ -47,13 +52,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from kairos_dev.local.fake_line_menus import FakeRichMenus
+from kairos_dev.local.fake_line_replies import (
+    INVALID_REPLY_TOKEN,
+    REPLY_PATH,
+    ReplyTokens,
+    reply_problems,
+)
+from kairos_dev.local.fake_line_replies import REPLY_TOKEN_SECONDS as REPLY_TOKEN_SECONDS
 
-Endpoint = Literal["push", "multicast"]
+Endpoint = Literal["push", "multicast", "reply"]
 VERIFY_PATH = "/oauth2/v2.1/verify"
 """LINE Login's ID-token verification (a LIFF app's token, kairos.ingest.liff)."""
 PATHS: dict[str, Endpoint] = {
     "/v2/bot/message/push": "push",
     "/v2/bot/message/multicast": "multicast",
+    REPLY_PATH: "reply",
 }
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
 _UNIT = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -115,6 +128,8 @@ class FakeLine:
     _windows: dict[tuple[Endpoint, int], int] = field(default_factory=dict)
     _retry_keys: dict[str, str] = field(default_factory=dict)
     _used: int = 0
+    reply_tokens: ReplyTokens = field(default_factory=ReplyTokens)
+    """The reply tokens `issue_reply_token` made, and which were used (fake_line_replies.py)."""
     bot_info: dict[str, Any] = field(
         default_factory=lambda: {
             "userId": "U0000000000000000000000000000b0t",
@@ -175,9 +190,20 @@ class FakeLine:
         return sum(1 for n in self.per_second(endpoint).values() if n > rate)
 
     def recipients(self) -> Counter[str]:
-        """Messages received per user."""
+        """Messages received per user (pushed, multicast or replied)."""
         with self._lock:
             return Counter(m.to for m in self.messages)
+
+    def replies(self) -> Counter[str]:
+        """Messages received per user by reply."""
+        with self._lock:
+            return Counter(m.to for m in self.messages if m.endpoint == "reply")
+
+    def issue_reply_token(self, user_id: str, at: float | None = None) -> str:
+        """A new reply token for `user_id`'s event at `at` (default: the fake's clock now),
+        as LINE puts in the webhook: usable once, for `REPLY_TOKEN_SECONDS` after `at`."""
+        with self._lock:
+            return self.reply_tokens.issue(user_id, self.clock() if at is None else at)
 
     def reset(self) -> None:
         with self._lock:
@@ -187,6 +213,7 @@ class FakeLine:
             self.faults.clear()
             self._windows.clear()
             self._retry_keys.clear()
+            self.reply_tokens.clear()
             self._used = 0
 
     # ---- the API ---------------------------------------------------------------------
@@ -253,7 +280,7 @@ class FakeLine:
         return 200, dict(claims)
 
     def rest(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Any request but a push or multicast, in process (richmenus' transport)."""
+        """Any request but a push, multicast or reply, in process (richmenus' transport)."""
         return self.handle_settings(method, path, headers, body)
 
     def handle(
@@ -274,7 +301,7 @@ class FakeLine:
     def receive(
         self, endpoint: Endpoint, headers: Any, payload: Any
     ) -> tuple[int, dict[str, str], dict[str, Any], float]:
-        """A push or multicast already parsed from its JSON body, as `handle` answers it
+        """A push, multicast or reply already parsed from its JSON body, as `handle` answers it
         (the in-process transport's way in: line_inprocess.py)."""
         return self._count(*self._receive(endpoint, headers, payload))
 
@@ -302,7 +329,8 @@ class FakeLine:
                 {"message": f"The request body has {len(problems)} error(s)", "details": problems},
                 0.0,
             )
-        retry_key = headers.get("X-Line-Retry-Key")
+        # LINE takes no retry key on a reply, and ignores headers it does not know.
+        retry_key = headers.get("X-Line-Retry-Key") if endpoint != "reply" else None
         if retry_key is not None:
             try:
                 uuid.UUID(retry_key)
@@ -313,7 +341,8 @@ class FakeLine:
                     {"message": "The value for the 'X-Line-Retry-Key' header is invalid"},
                     0.0,
                 )
-        recipients = [payload["to"]] if endpoint == "push" else list(payload["to"])
+        free = endpoint == "reply"  # replies are not counted in the monthly allowance
+        recipients = [payload["to"]] if endpoint == "push" else list(payload.get("to") or [])
         with self._lock:
             fault = self._take_fault(endpoint)
             if fault is not None and fault.kind == "error":
@@ -322,18 +351,27 @@ class FakeLine:
                 out_headers["X-Line-Accepted-Request-Id"] = self._retry_keys[retry_key]
                 return 409, out_headers, {"message": "The retry key is already accepted"}, 0.0
             now = self.clock()
+            if endpoint == "reply":
+                user = self.reply_tokens.usable(payload["replyToken"], now)
+                if user is None:
+                    return 400, out_headers, dict(INVALID_REPLY_TOKEN), 0.0
+                recipients = [user]
             window = (endpoint, int(now))
             rate = self.rates.get(endpoint)
             if rate is not None and self._windows.get(window, 0) >= rate:
                 return 429, out_headers, {"message": "Too Many Requests"}, 0.0
-            if self.monthly_limit is not None and self._used + len(recipients) > self.monthly_limit:
+            limit = self.monthly_limit
+            if not free and limit is not None and self._used + len(recipients) > limit:
                 return 429, out_headers, {"message": MONTHLY_LIMIT_MESSAGE}, 0.0
             self._windows[window] = self._windows.get(window, 0) + 1
-            self._used += len(recipients)
+            if free:
+                self.reply_tokens.use(payload["replyToken"])
+            else:
+                self._used += len(recipients)
             if retry_key is not None:
                 self._retry_keys[retry_key] = request_id
             self.requests.append(Accepted(endpoint, now, len(recipients), request_id, retry_key))
-            for unit in payload.get("customAggregationUnits") or []:
+            for unit in [] if free else payload.get("customAggregationUnits") or []:
                 self.menus.unit_recipients[unit] += len(recipients)
             sent = []
             for message in payload["messages"]:
@@ -343,7 +381,7 @@ class FakeLine:
                     self.messages.append(
                         Delivered(to, message, endpoint, now, request_id, retry_key, message_id)
                     )
-        answer: dict[str, Any] = {"sentMessages": sent} if endpoint == "push" else {}
+        answer: dict[str, Any] = {"sentMessages": sent} if endpoint != "multicast" else {}
         delay = fault.delay if fault is not None else self.latency
         return 200, out_headers, answer, delay
 
@@ -360,7 +398,9 @@ def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
     if not isinstance(payload, dict):
         return [{"message": "Must be an object", "property": ""}]
     to = payload.get("to")
-    if endpoint == "push":
+    if endpoint == "reply":
+        problems.extend(reply_problems(payload))
+    elif endpoint == "push":
         if not isinstance(to, str) or not to:
             problems.append({"message": "Must be a non-empty string", "property": "to"})
     elif (
@@ -370,10 +410,14 @@ def _validate(endpoint: Endpoint, payload: Any) -> list[dict[str, str]]:
     ):
         problems.append({"message": "Size must be between 1 and 500", "property": "to"})
     units = payload.get("customAggregationUnits")
-    if units is not None and (
-        not isinstance(units, list)
-        or len(units) > 1
-        or not all(isinstance(u, str) and _UNIT.match(u) for u in units)
+    if (
+        endpoint != "reply"
+        and units is not None
+        and (
+            not isinstance(units, list)
+            or len(units) > 1
+            or not all(isinstance(u, str) and _UNIT.match(u) for u in units)
+        )
     ):
         problems.append(
             {"message": "One unit of 1-30 A-Za-z0-9_", "property": "customAggregationUnits"}
@@ -477,16 +521,18 @@ def start_fake_line(
     port: int = 0,
     latency: float = 0.0,
     clock: Callable[[], float] = time.time,
+    reply_rate: float | None = None,
 ) -> FakeLine:
     """Serve a fake LINE API on 127.0.0.1 (`port=0`: a free one) in a daemon thread.
 
-    `rate` limits push requests per second, `multicast_rate` multicast requests (None:
-    unlimited); `monthly_limit` is the month's message allowance; `latency` delays every
-    accepted request's answer (after it was counted and sent); `clock` gives the seconds
-    requests are recorded at and rate windows counted in."""
+    `rate` limits push requests per second, `multicast_rate` multicast requests and
+    `reply_rate` reply requests (None: unlimited); `monthly_limit` is the month's message
+    allowance (replies are free); `latency` delays every accepted request's answer (after
+    it was counted and sent); `clock` gives the seconds requests are recorded at, rate
+    windows counted in and reply tokens expire by."""
     fake = FakeLine(
         token=token,
-        rates={"push": rate, "multicast": multicast_rate},
+        rates={"push": rate, "multicast": multicast_rate, "reply": reply_rate},
         monthly_limit=monthly_limit,
         latency=latency,
         clock=clock,

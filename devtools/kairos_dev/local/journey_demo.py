@@ -75,7 +75,7 @@ def run_journey_demo(project_dir: str, until: datetime) -> int:
             text = (d.text or "").replace("\n", " ")
             wide.print(
                 f"[dim]{d.time.astimezone(zone):%Y-%m-%d %H:%M}[/]  {names.get(d.member_id, d.member_id)[:8]:<8}  "
-                f"{(d.channel or '—'):<5}  [{STATUS_STYLE.get(d.status, 'white')}]{status:<11}[/]  "
+                f"{d.route:<14}  [{STATUS_STYLE.get(d.status, 'white')}]{status:<11}[/]  "
                 f"[cyan]{why}[/]  {text[:60]}{'…' if len(text) > 60 else ''}",
                 no_wrap=True,
                 overflow="ellipsis",

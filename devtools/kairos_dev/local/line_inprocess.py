@@ -9,7 +9,9 @@ SDK adapter's do (kairos.delivery.channels.line): 200 → the push's first messa
 multicast: the request id), 409 with `X-Line-Accepted-Request-Id` → accepted earlier,
 anything else → `line_answers.decision`. An answer slower than the read timeout (an
 injected slow fault) is the SDK's read timeout: LINE sent the message, the sender sees
-LINE unreachable. Nothing waits in real time.
+LINE unreachable. A reply (`reply`) answers the sent messages' ids, and its refusals are
+`line_answers.reply_decision`'s (a refused token: ReplyUnusable); a reply answered too
+late is ReplyUnknown (sent, the token used). Nothing waits in real time.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kairos.delivery.channels.base import SendResult
-from kairos.delivery.channels.line_answers import decision
-from kairos.delivery.model import Transient
+from kairos.delivery.channels.line_answers import decision, reply_decision
+from kairos.delivery.model import ReplyUnknown, Transient
 from kairos.delivery.templates import LineContent
 from kairos_dev.local.fake_line import Endpoint, FakeLine
 
@@ -39,7 +41,7 @@ class InProcessLine:
         """The channel access token the requests carry (as the SDK adapter's: read when
         sending, so a rotated secret takes effect)."""
         self.timeout = timeout
-        self.calls: dict[str, int] = {"push": 0, "multicast": 0}
+        self.calls: dict[str, int] = {"push": 0, "multicast": 0, "reply": 0}
 
     def push(self, to: str, content: LineContent, retry_key: str) -> SendResult:
         self.calls["push"] += 1
@@ -48,6 +50,22 @@ class InProcessLine:
     def multicast(self, to: list[str], content: LineContent, retry_key: str) -> SendResult:
         self.calls["multicast"] += 1
         return self._request("multicast", content.body(to), retry_key)
+
+    def reply(self, token: str, messages: list[dict[str, Any]]) -> list[str | None]:
+        self.calls["reply"] += 1
+        payload = json.loads(
+            json.dumps({"replyToken": token, "messages": messages}, ensure_ascii=False)
+        )
+        headers = {"Authorization": f"Bearer {self._token()}"}
+        status, _, answer, delay = self.fake.receive("reply", headers, payload)
+        if delay >= self.timeout:
+            raise ReplyUnknown("LINE did not answer the reply (ReadTimeoutError)")
+        if status == 200:
+            return [
+                None if sent.get("id") is None else str(sent["id"])
+                for sent in answer.get("sentMessages") or []
+            ]
+        raise reply_decision(status, json.dumps(answer))
 
     def _request(self, endpoint: Endpoint, body: dict[str, Any], retry_key: str) -> SendResult:
         # Through JSON, as on the wire: the fake keeps what it received, never the

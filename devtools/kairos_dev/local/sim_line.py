@@ -20,7 +20,7 @@ from kairos.aws import AwsClients
 from kairos.config import RuntimeConfig
 from kairos.richmenus.api import LineApi
 from kairos.secrets import SecretStore
-from kairos_dev.local.fake_line import FakeLine, start_fake_line
+from kairos_dev.local.fake_line import Endpoint, FakeLine, start_fake_line
 from kairos_dev.local.line_inprocess import InProcessApi, InProcessLine
 from kairos_dev.local.pace import SimulatedSeconds
 from kairos_dev.local.stack import LocalStack
@@ -67,7 +67,8 @@ def simulated_line(
         fake = start_fake_line(token=token, clock=seconds.now)
         stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = fake.url
         return SimulatedLine(fake, {"pace": seconds.pace})
-    fake = FakeLine(token=token, rates={"push": None, "multicast": None}, clock=seconds.now)
+    rates: dict[Endpoint, float | None] = {"push": None, "multicast": None, "reply": None}
+    fake = FakeLine(token=token, rates=rates, clock=seconds.now)
     stack.extra_env["KAIROS_LINE_API_ENDPOINT"] = NOWHERE
     # The token from the stack's Secrets Manager, read as the sender reads it for LINE.
     secrets = SecretStore(aws)

@@ -9,6 +9,10 @@ virtual clock too (SQS delays and visibility, stream record times), so nothing w
 for real time: the simulator jumps straight to the next moment anything is due — the
 next input event, the next timer in the due index (seen on the table's stream), or the
 next queued message coming back — and a year of a small brand takes seconds.
+
+A member's own LINE event (`line.*`, with a `line_user_id`) comes with a reply token, as
+LINE's webhook carries one: the fake LINE issues it at the event's time (usable once,
+for a minute of simulated seconds), so a send the event makes due at once can reply.
 """
 
 from __future__ import annotations
@@ -125,12 +129,21 @@ class Delivery:
     text: str | None
     member_id: str = ""
     reason: str | None = None
+    via: str | None = None
+    """How LINE sent it: `reply`, `push` or `multicast` (None: not sent, or not LINE)."""
+
+    @property
+    def route(self) -> str:
+        """The channel, and for a LINE send the way it went: `line/reply`, `email`, `—`."""
+        channel = self.channel or "—"
+        return f"{channel}/{self.via}" if self.via else channel
 
     def as_json(self) -> dict[str, Any]:
         return {
             "time": self.time.isoformat(),
             "member": self.member,
             "channel": self.channel,
+            "via": self.via,
             "journey": self.journey,
             "step": self.step,
             "template": self.template,
@@ -310,6 +323,7 @@ class Simulation:
         if isinstance(event, VisitorEvent):
             self._collect(event)
             return
+        event = self._with_reply_token(event)
         body = json.dumps(event.model_dump(mode="json"), ensure_ascii=False).encode()
         headers = {"X-Kairos-Signature": sign_kairos(body, self.stack.secrets.webhook_secret)}
         request = proxy_event(
@@ -319,6 +333,20 @@ class Simulation:
         metrics.clear_metrics()  # disabled metrics are never flushed: drop them instead
         if answer["statusCode"] != 200:
             raise SimulationInputError(f"event {event.id} refused: {answer['body']}")
+
+    def _with_reply_token(self, event: CanonicalEvent) -> CanonicalEvent:
+        """A member's own LINE event with the reply token LINE's webhook would carry,
+        issued by the fake LINE at the event's time; any other event as it is."""
+        user = event.member.line_user_id
+        if (
+            self._fake_line is None
+            or not event.type.startswith("line.")
+            or user is None
+            or event.reply_token is not None
+        ):
+            return event
+        token = self._fake_line.issue_reply_token(user, at=utc(event.time).timestamp())
+        return event.model_copy(update={"reply_token": token})
 
     def _collect(self, event: VisitorEvent) -> None:
         """A visitor's line through `POST /collect`, as the site's snippet sends it."""
@@ -397,6 +425,7 @@ class Simulation:
                     text=data.get("text"),
                     member_id=member_id,
                     reason=data.get("reason"),
+                    via=data.get("via"),
                 )
             )
 

@@ -122,4 +122,4 @@ def test_the_token_is_read_at_each_send() -> None:
     transport.push("U1", HELLO, retry_key(["d-1"]))
     with pytest.raises(Rejected, match="401"):
         transport.push("U2", HELLO, retry_key(["d-2"]))
-    assert transport.calls == {"push": 2, "multicast": 0}
+    assert transport.calls == {"push": 2, "multicast": 0, "reply": 0}
