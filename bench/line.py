@@ -9,6 +9,12 @@
 - `line.richmenu_members_linked`: members the fake LINE has the menu linked for (all
   10,000: nobody is lost between the evaluator and LINE).
 - `line.richmenu_link_seconds`: wall time of the simulation (this machine).
+- `line.billable_share`: of the example brand's LINE messages over its simulated year
+  (`examples/`, the memory backend, the fake LINE), the share LINE bills (pushes and
+  multicasts); the rest went as free replies — welcomes on the follow, quiz answers.
+  `line.replied` and `line.billed` are the two counts.
+- `line.replies_fallen_back`: sends offered a reply token that went by push instead,
+  and `line.replies_fallen_back.<reason>` per reason (docs/sender.md, "Replies").
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 import os
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,7 +75,64 @@ def _png_module() -> Any:
     return module
 
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+YEAR_END = datetime(2027, 1, 1, tzinfo=UTC)
+
+
 def run() -> dict[str, float]:
+    return {**richmenu_links(), **replies_in_a_year()}
+
+
+def replies_in_a_year() -> dict[str, float]:
+    """The example year's LINE deliveries by how they went (a benchmark may scan)."""
+    from kairos_dev.local.simulator import Simulation, load_inputs
+
+    events, start = load_inputs(EXAMPLES / "events.jsonl", YEAR_END, EXAMPLES / "members.csv")
+    saved = dict(os.environ)
+    simulation = Simulation.start(str(EXAMPLES), start)
+    try:
+        simulation.run(events, YEAR_END)
+        records = _line_deliveries(simulation)
+    finally:
+        simulation.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+    replied = sum(1 for r in records if r.get("via") == "reply")
+    billed = len(records) - replied
+    reasons = Counter(str(r["reply_fallback"]) for r in records if r.get("reply_fallback"))
+    figures = {
+        "billable_share": round(billed / max(len(records), 1), 3),
+        "replied": float(replied),
+        "billed": float(billed),
+        "replies_fallen_back": float(sum(reasons.values())),
+    }
+    for reason, n in sorted(reasons.items()):
+        figures[f"replies_fallen_back.{reason.replace(' ', '_')}"] = float(n)
+    return figures
+
+
+def _line_deliveries(simulation: Any) -> list[dict[str, Any]]:
+    from kairos.store.codec import from_item
+
+    client = simulation.stack.client("dynamodb")
+    kwargs: dict[str, Any] = {
+        "TableName": simulation.stack.tables["main"],
+        "FilterExpression": "sk = :d AND channel = :l AND #s = :sent",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {
+            ":d": {"S": "DELIVERY"}, ":l": {"S": "line"}, ":sent": {"S": "sent"},
+        },
+    }  # fmt: skip
+    found: list[dict[str, Any]] = []
+    while True:
+        page = client.scan(**kwargs)
+        found += [from_item(item) for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def richmenu_links() -> dict[str, float]:
     from kairos_dev.local.simulator import Simulation, load_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
