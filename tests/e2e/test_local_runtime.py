@@ -155,13 +155,15 @@ def test_local_runs_journeys_in_real_time(tmp_path: Path, monkeypatch: pytest.Mo
         status, _ = post(f"{local.api.url}/line/webhook", body,
                          {"X-Line-Signature": sign_line(body, local.stack.secrets.line_channel_secret)})  # fmt: skip
         assert status == 200
-        # Then the pumps carry it through the evaluator and the sender to LINE
+        # Then the pumps carry it through the evaluator and the sender to LINE, as a
+        # free reply with the follow's token (the fake LINE knows the tokens it sent)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not local.fake_line.messages:
             time.sleep(0.2)
         [message] = local.fake_line.messages
         assert message.to == "U-live"
         assert message.message["text"] == "歡迎加入！"
+        assert message.endpoint == "reply"
     finally:
         local.stop()
         os.environ.clear()

@@ -38,6 +38,11 @@ class ReplyTokens:
         self.tokens[token] = IssuedToken(user_id, at)
         return token
 
+    def adopt(self, token: str, user_id: str, at: float) -> None:
+        """A token LINE put in a webhook body posted to `kairos local` (the fake plays
+        the LINE that issued it); one already known is left as it is."""
+        self.tokens.setdefault(token, IssuedToken(user_id, at))
+
     def usable(self, token: str, now: float) -> str | None:
         """The token's user if a reply with it is accepted at `now`, else None."""
         issued = self.tokens.get(token)

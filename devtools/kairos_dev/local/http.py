@@ -81,6 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
             path_parameters=params,
             authorizer_claims=claims,
         )
+        seen: Callable[[bytes], None] | None = self.server.line_webhook_seen  # type: ignore[attr-defined]
+        if seen is not None and route.path == "line/webhook":
+            seen(body)
         invoke: Invoke = self.server.invoke  # type: ignore[attr-defined]
         with self.server.serial:  # type: ignore[attr-defined]
             result = invoke("webhook", event)
@@ -141,6 +144,9 @@ class LocalApi:
         self.tokens = DevTokens(parse_users(console_users))
         self.site = ConsoleSite(self.tokens)
         self.server.site = self.site  # type: ignore[attr-defined]
+        self.server.line_webhook_seen = None  # type: ignore[attr-defined]
+        """Told each LINE webhook body first (the runtime's fake LINE adopts its reply
+        tokens, as LINE would know the tokens it sent)."""
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,26 @@ def read_session() -> dict[str, str] | None:
         return None
     data: dict[str, str] = json.loads(SESSION_FILE.read_text())
     return data
+
+
+def _adopter(fake: Any) -> Callable[[bytes], None]:
+    """What the local API tells the fake LINE of a LINE webhook body: its reply tokens,
+    so a journey's answer to a follow or a postback can reply as it would on LINE."""
+
+    def adopt(body: bytes) -> None:
+        try:
+            events = json.loads(body).get("events") or []
+        except (ValueError, AttributeError):
+            return  # the webhook answers it with its own 400
+        for event in events if isinstance(events, list) else []:
+            if not isinstance(event, dict):
+                continue
+            token, source = event.get("replyToken"), event.get("source") or {}
+            user = source.get("userId") if isinstance(source, dict) else None
+            if isinstance(token, str) and token and isinstance(user, str):
+                fake.reply_tokens.adopt(token, user, fake.clock())
+
+    return adopt
 
 
 def has_function(name: str) -> bool:
@@ -86,6 +107,7 @@ class LocalRuntime:
 
             fake_line = start_fake_line(token=stack.secrets.line_channel_token)
             stack.extra_env.setdefault("KAIROS_LINE_API_ENDPOINT", fake_line.url)
+            api.server.line_webhook_seen = _adopter(fake_line)  # type: ignore[attr-defined]
             verify_sender(stack.client("sesv2"), load_settings(project_dir).channels.email.from_)
             ses_events = SesEvents(stack.prefix)
         stack.activate()
