@@ -133,6 +133,7 @@ class KairosStack(Stack):
             table=storage.main,
             queues=dict(sender.queues),
             member_id_secret=keys.member_ids,
+            line_secret=line_secret,
         )
         Dashboard(
             self,

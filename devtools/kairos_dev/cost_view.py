@@ -114,6 +114,8 @@ def run_refresh_units(args: argparse.Namespace) -> int:
     if args.journey:
         steps = [s for s in steps if s[0] == args.journey]
     members = member_repository(args.table)
-    read = refresh(api, LineUnitStore(members.table, members.client), steps, datetime.now(UTC))
-    print(f"LINE unit statistics read for {read} steps ({api.requests} requests)")
-    return 0
+    done = refresh(api, LineUnitStore(members.table, members.client), steps, datetime.now(UTC))
+    for journey, step, status in done.failed:
+        print(f"LINE refused {journey}/{step} (status {status}): kept as it was", file=sys.stderr)
+    print(f"LINE unit statistics read for {len(done.read)} steps ({api.requests} requests)")
+    return 1 if done.failed else 0

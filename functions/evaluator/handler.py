@@ -1,10 +1,12 @@
 """Evaluator function: the table's stream (an event was applied to a member) and the
-every-minute EventBridge schedule (time passed) → kairos.evaluator → queues and store.
+every-minute EventBridge schedule (time passed) → kairos.evaluator → queues and store;
+and the daily rule's `{"kairos": "refresh-line-units", "time": ...}` → LINE's unit
+statistics of every LINE send step (kairos.reports.line_units) beside its counters.
 
 Thin: Powertools batch processing with partial failures for stream batches (the event
 source mapping has ReportBatchItemFailures and bisect-on-error), and the scheduled
-event's own `time` as "now" for ticks. A stream record's "now" is its
-ApproximateCreationDateTime: when the change was committed.
+event's own `time` as "now" for ticks and for the daily job. A stream record's "now" is
+its ApproximateCreationDateTime: when the change was committed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kairos.observability import count, logger, metrics, tracer
+from kairos.reports.line_units import RefreshEvent
 from kairos.store.changes import member_changes
 from kairos.wiring.evaluator import EvaluatorServices, services
 
@@ -32,6 +35,12 @@ def handle(
 ) -> dict[str, Any]:
     """The handler with its services given: what the simulator calls on its backend."""
     evaluator = wiring.evaluator
+    if "kairos" in event:  # the daily rule's constant input
+        job = RefreshEvent.model_validate(event)
+        # A warm container's logger still has the last stream record's keys: not this job's.
+        logger.remove_keys(["member_id", "event_id"])
+        summary: dict[str, int] = wiring.line_units.refresh(job.time)
+        return dict(summary)
     if event.get("detail-type") == "Scheduled Event":
         now = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
         report = evaluator.on_tick(now)

@@ -1,5 +1,7 @@
 """The evaluator function and what invokes it: the table's stream (something changed)
 and a schedule (time passed). It moves enrolments and puts sends on the channel queues.
+A daily rule has it read LINE's unit statistics (opens and clicks of every LINE send
+step, last 14 days) and keep them beside the step counters (kairos.reports.line_units).
 
 Stream records that fail after retries land on an SQS queue instead of blocking the
 shard; one bad record is isolated by bisecting the batch and by partial batch responses.
@@ -21,6 +23,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -34,6 +37,7 @@ from infra.constructs.keys import NamedSecret
 from infra.constructs.storage import grant_items
 from infra.nag import acknowledge
 from infra.project import MOUNT_POINT
+from kairos.reports.line_units import JOB as LINE_UNITS_JOB
 from kairos.store.keys import PROFILE_SK
 from kairos.store.schema import MAIN
 
@@ -49,6 +53,12 @@ TIMEOUT = Duration.seconds(60)
 
 # The evaluator is this far behind the table's changes: journeys react late.
 STREAM_LAG_ALARM = Duration.minutes(5)
+
+# LINE's unit statistics once a day, at 03:30 in Taipei (19:30 UTC; cron is in UTC):
+# LINE updates a unit's figures for 14 days after a send, and each read costs one
+# request per LINE send step.
+LINE_UNITS_SCHEDULE = events.Schedule.cron(minute="30", hour="19")
+LINE_API_ENDPOINT = "https://api.line.me"
 
 STREAM_READ_ACTIONS = (
     "dynamodb:DescribeStream",
@@ -68,6 +78,7 @@ class Evaluator(Construct):
         table: dynamodb.ITable,
         queues: dict[str, sqs.IQueue],
         member_id_secret: NamedSecret,
+        line_secret: secretsmanager.ISecret,
         batch_size: int = 100,
         retry_attempts: int = 5,
         max_record_age: Duration = MAX_RECORD_AGE,
@@ -89,9 +100,13 @@ class Evaluator(Construct):
                 "KAIROS_PROJECT_DIR": MOUNT_POINT,
                 # Journey-made events may create members: the same ids as the webhook's.
                 "KAIROS_MEMBER_ID_SECRET_NAME": member_id_secret.name,
+                # The daily job reads LINE's unit statistics with the channel token.
+                "KAIROS_LINE_SECRET_NAME": line_secret.secret_name,
+                "KAIROS_LINE_API_ENDPOINT": LINE_API_ENDPOINT,
             },
         )
         member_id_secret.secret.grant_read(self.handler.role)
+        line_secret.grant_read(self.handler.role)
         function = self.handler.function
         grant_items(self.handler.role, table, MAIN, write=True)
         for queue in queues.values():
@@ -206,6 +221,25 @@ class Evaluator(Construct):
                     retry_attempts=2,
                     max_event_age=Duration.minutes(5),
                     dead_letter_queue=self.tick_dead_letters,
+                )
+            ],
+        )
+
+        # The daily job's "now" is the rule's scheduled time, as a tick's is. A failed
+        # run is retried briefly; the next day's read covers the same 14 days anyway.
+        self.line_units = events.Rule(
+            self,
+            "LineUnits",
+            description="Kairos: read LINE's opens and clicks per LINE step (last 14 days) daily",
+            schedule=LINE_UNITS_SCHEDULE,
+            targets=[
+                targets.LambdaFunction(
+                    function,
+                    event=events.RuleTargetInput.from_object(
+                        {"kairos": LINE_UNITS_JOB, "time": events.EventField.time}
+                    ),
+                    retry_attempts=2,
+                    max_event_age=Duration.hours(1),
                 )
             ],
         )

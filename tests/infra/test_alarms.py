@@ -101,7 +101,7 @@ def test_failed_schedule_invocations_raise_an_alarm(template: Template) -> None:
     (rule,) = [
         r["Properties"]
         for r in resources(template, "AWS::Events::Rule").values()
-        if "ScheduleExpression" in r["Properties"]
+        if r["Properties"].get("ScheduleExpression") == "rate(1 minute)"
     ]
     dlq = rule["Targets"][0]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
     props = alarm(template, "schedule-dead-letters")

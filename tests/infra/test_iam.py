@@ -95,7 +95,8 @@ def test_evaluator_enqueues_but_never_talks_to_a_channel(template: Template) -> 
     assert set(queue_ids(template).values()) <= send_targets
     actions = allowed_actions(template, "evaluator")
     assert not any(a.startswith(("ses:", "sns:")) for a in actions)
-    # Its only secret is the member-id key (journey-made events may create members).
+    # It reads secrets only: the member-id key (journey-made events may create members)
+    # and the LINE token (the daily read of LINE's unit statistics).
     assert {a for a in actions if a.startswith("secretsmanager:")} <= {
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
@@ -109,7 +110,8 @@ def test_evaluator_enqueues_but_never_talks_to_a_channel(template: Template) -> 
                      "kairos/acme/test/member-ids"}),
         # The sender signs links with the tracking key, never with the webhook key.
         ("sender", {"acme/line", "kairos/acme/test/tracking"}),
-        ("evaluator", {"kairos/acme/test/member-ids"}),
+        # The LINE token: the daily read of LINE's unit statistics.
+        ("evaluator", {"acme/line", "kairos/acme/test/member-ids"}),
     ],
 )  # fmt: skip
 def test_functions_read_only_their_secrets(

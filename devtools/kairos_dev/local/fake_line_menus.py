@@ -14,7 +14,8 @@
   `inject_bulk_error` makes the next bulk requests fail whole (5xx, 429);
 - `GET /v2/bot/insight/message/event/aggregation?customAggregationUnit=&from=&to=`:
   the unit's messages, opens (`open_rate` of the recipients, deterministic) and clicks
-  (`click_rate`), every value under 20 hidden as null, as LINE does.
+  (`click_rate`), every value under 20 hidden as null, as LINE does;
+  `inject_statistics_error` makes a unit's next requests fail (5xx, 429).
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ class FakeRichMenus:
     """Recipients per `customAggregationUnits` unit (fake_line counts them)."""
     open_rate: float = 0.6
     click_rate: float = 0.1
+    statistics_faults: dict[str, list[int]] = field(default_factory=dict)
+    """Unit → the statuses its next statistics requests answer."""
     calls: Counter[str] = field(default_factory=Counter)
 
     def inject_bulk_error(self, status: int = 500, times: int = 1) -> None:
         self.bulk_faults.extend([status] * times)
+
+    def inject_statistics_error(self, unit: str, status: int = 500, times: int = 1) -> None:
+        self.statistics_faults.setdefault(unit, []).extend([status] * times)
 
     def handle(self, method: str, path: str, body: bytes) -> Answer | None:
         """An authorised request, or None when the path is not one of these."""
@@ -210,6 +216,10 @@ class FakeRichMenus:
         unit = params.get("customAggregationUnit", "")
         if not unit or not params.get("from") or not params.get("to"):
             return _bad("customAggregationUnit, from and to are required")
+        if self.statistics_faults.get(unit):
+            status = self.statistics_faults[unit].pop(0)
+            message = "Too Many Requests" if status == 429 else "Internal server error"
+            return status, {"message": message}
         sent = self.unit_recipients.get(unit, 0)
         opened = int(sent * self.open_rate)
         clicked = int(sent * self.click_rate)

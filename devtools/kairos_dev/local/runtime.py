@@ -163,6 +163,10 @@ class LocalRuntime:
                 return 0
 
             self._loop("schedule", tick, 1.0)
+            # The stack's other rule, the daily read of LINE's unit statistics
+            # (`{"kairos": "refresh-line-units"}`, infra/constructs/evaluator.py), is
+            # deliberately not run here (it would ask the fake LINE once a day, at 03:30
+            # Taipei): `kairos stats --refresh-line-units` does the same on demand.
         if has_function("sender"):
             sqs = self.stack.client("sqs")
             for channel, url in self.stack.queues.items():
