@@ -53,6 +53,9 @@ class Outcome(BaseModel):
     billed: bool | None = None
     """Whether LINE counts it against the month (a reply is free; push and multicast
     count once per recipient). None off LINE."""
+    held_until: AwareDatetime | None = None
+    """A send kept for LINE's next month (`monthly_limit_reached: next_month`): it goes
+    back on its queue then; nothing is recorded as its outcome until it is sent."""
     reply_fallback: str | None = None
     """Why a send offered the member's reply token went another way (expired, used,
     refused): it was pushed instead, and billed."""

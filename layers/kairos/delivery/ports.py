@@ -16,6 +16,7 @@ never a DynamoDB item, a boto3 client or a queue URL format.
 | `Redelivery`       | `store.redelivery.QueueRedelivery`               | service            |
 | `DeliveryClaims`   | `delivery.idempotency.PersistenceClaims`         | pushing, multicast |
 | `ReplyTokens`      | `store.reply_tokens.ReplyTokenStore`             | replying           |
+| `SendHolds`        | `store.send_holds.SendHoldStore`                 | pushing            |
 """
 
 from __future__ import annotations
@@ -163,4 +164,11 @@ class ReplyTokens(Protocol):
 
     def unsent(self, token: str) -> None:
         """LINE answered the reply and sent nothing: a retry may push."""
+        ...
+
+
+class SendHolds(Protocol):
+    def hold(self, request: SendRequest, until: datetime) -> None:
+        """Put the request back on its queue at `until` (a due timer the evaluator's
+        tick replays): LINE's next month."""
         ...

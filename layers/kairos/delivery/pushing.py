@@ -10,7 +10,9 @@ together, sent concurrently within the shared limiter's grant, completed togethe
    network, so one after another would cap an invocation at ~25/s), repeat. A throttle
    past the limiter's wait returns the rest to the queue. Each delivery is
    `Dispatcher.send`: the cap, fallbacks and provider answers as before.
-3. **Complete** the claims of every decided delivery at once (`complete_many`: batched
+3. **Hold** what LINE's month cannot take when the brand waits for the next month
+   (`SendHolds`: a due timer puts it back on its queue then; its claim is released).
+4. **Complete** the claims of every decided delivery at once (`complete_many`: batched
    writes). A delivery that raised has its claim released, so the retry may send. If
    completing fails (the function dies), nothing is recorded and the claims stay in
    progress until their expiry: the retry sends again with the same LINE retry key,
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from kairos.delivery.limiter import RateLimiter, endpoint_of, endpoint_rate
 from kairos.delivery.model import Outcome, RetryLater
 from kairos.delivery.planning import Plan
-from kairos.delivery.ports import Busy, Claimed, DeliveryClaims, Done
+from kairos.delivery.ports import Busy, Claimed, DeliveryClaims, Done, SendHolds
 from kairos.delivery.quota import LineAllowance
 from kairos.delivery.recording import Results
 from kairos.delivery.replying import Replier
@@ -49,6 +51,8 @@ class Pusher:
     claims: DeliveryClaims
     replier: Replier | None = None
     """Sends offered a reply token try it first (replying.py); None: everything pushed."""
+    holds: SendHolds | None = None
+    """Where sends kept for LINE's next month wait (`monthly_limit_reached: next_month`)."""
     concurrency: int = SEND_CONCURRENCY
     """Sends in flight at once per invocation (bounded by the limiter's grant too); 1:
     one after another on the caller's thread (a transport that never waits on a
@@ -109,6 +113,7 @@ class Pusher:
                         decided.append((plan, answer))
                     else:
                         self._failed(plan, answer, answers)
+        decided = self._hold(decided, answers)
         try:
             self.claims.complete_many([(p.request, o) for p, o in decided])
         except Exception as exc:
@@ -120,6 +125,27 @@ class Pusher:
             results.decided(outcome)
             answers[plan.request.delivery_id] = outcome
         return answers
+
+    def _hold(
+        self, decided: list[tuple[Plan, Outcome]], answers: dict[str, Answer]
+    ) -> list[tuple[Plan, Outcome]]:
+        """Sends kept for next month go back on their queue then, their claims released
+        (that later attempt is the one that sends); the rest are decided."""
+        rest: list[tuple[Plan, Outcome]] = []
+        for plan, outcome in decided:
+            if outcome.held_until is None:
+                rest.append((plan, outcome))
+                continue
+            try:
+                if self.holds is None:
+                    raise RuntimeError("no place to keep a send for next month")
+                self.holds.hold(plan.request, outcome.held_until)
+            except Exception as exc:  # the message is retried, nothing kept
+                self._failed(plan, exc, answers)
+                continue
+            self.claims.release(plan.request, RuntimeError("kept for next month"))
+            answers[plan.request.delivery_id] = outcome
+        return rest
 
     @staticmethod
     def _by_endpoint(plans: list[Plan]) -> dict[str | None, list[Plan]]:

@@ -9,13 +9,15 @@ capped members, retries, failures) are handed back when the batch finishes. A cr
 between leaves a reservation counted: the error is on the safe side.
 
 LINE's own answer "You have reached your monthly limit." marks the month exhausted, so
-later batches skip LINE without asking it again.
+later batches skip LINE without asking it again. With `monthly_limit_reached:
+next_month` such a send is kept for the next month instead (`next_month_start`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 from kairos.delivery.ports import MonthlyQuota
@@ -23,6 +25,13 @@ from kairos.delivery.ports import MonthlyQuota
 
 def month_of(now: datetime, zone: ZoneInfo) -> str:
     return now.astimezone(zone).strftime("%Y-%m")
+
+
+def next_month_start(now: datetime, zone: ZoneInfo, at: time_of_day) -> datetime:
+    """The first day of the month after `now`'s (in the brand's zone) at `at` local time."""
+    local = now.astimezone(zone)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime.combine(date(year, month, 1), at, tzinfo=zone)
 
 
 @dataclass(frozen=True)

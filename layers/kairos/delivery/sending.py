@@ -3,7 +3,8 @@ idempotency claim (service.py wraps it with Powertools' `idempotent_function`).
 
 In order: a member that is gone, an unknown template, no usable channel or a template
 that does not render end the delivery without sending; then the frequency cap; then the
-route's channels in order. LINE is skipped while the month's allowance has no room;
+route's channels in order. LINE is skipped while the month's allowance has no room
+(or, with `monthly_limit_reached: next_month`, the send is kept for the next month);
 LINE's own "monthly limit" answer marks the month exhausted and moves on to the next
 channel; a refusal (4xx) fails for good; throttling, 5xx and timeouts raise `RetryLater`
 (the claim is released and the queue retries with backoff). Nothing usable left after
@@ -15,13 +16,15 @@ after LINE accepted but before the claim was completed is answered 409 and sends
 
 from __future__ import annotations
 
+from datetime import time
+
 from kairos.delivery import recording
 from kairos.delivery.channels.base import Channels, Envelope, SendResult
 from kairos.delivery.channels.line_answers import retry_key
 from kairos.delivery.limiter import RateLimiter, endpoint_of, endpoint_rate
 from kairos.delivery.model import ChannelName, MonthlyLimit, Outcome, Rejected, RenderError
 from kairos.delivery.planning import Plan, Planner
-from kairos.delivery.quota import LineAllowance
+from kairos.delivery.quota import LineAllowance, next_month_start
 from kairos.delivery.templates import Content, EmailContent, LineContent, SmsContent
 
 
@@ -63,8 +66,11 @@ class Dispatcher:
         assert plan.route is not None
         over_quota = False
         first = plan.first
+        wait = self.planner.settings.channels.line.monthly_limit_reached == "next_month"
         for channel, address in plan.route.usable:
             if channel == "line" and (not plan.line_allowed or line.exhausted):
+                if wait:
+                    return self._held(plan)
                 over_quota = True
                 continue
             if first is not None and channel == first[0] and plan.content is not None:
@@ -80,6 +86,8 @@ class Dispatcher:
                 result = self._send(plan, channel, address, content)
             except MonthlyLimit:
                 line.exhaust()
+                if wait and channel == "line":
+                    return self._held(plan)
                 over_quota = True
                 continue
             except Rejected as exc:
@@ -92,6 +100,15 @@ class Dispatcher:
                 plan, "quota_exceeded", channel="line", reason="LINE monthly limit"
             )
         return recording.outcome(plan, "unreachable", reason=plan.route.reason())
+
+    def _held(self, plan: Plan) -> Outcome:
+        """Kept for LINE's next month: the first of it, once quiet hours are over."""
+        settings = self.planner.settings
+        quiet = settings.quiet_hours
+        at = time.fromisoformat(quiet.end) if quiet is not None else time(0, 0)
+        until = next_month_start(plan.now, settings.zone, at)
+        reason = f"LINE monthly limit: kept for {until.astimezone(settings.zone):%Y-%m}"
+        return recording.outcome(plan, "deferred", channel="line", reason=reason, held_until=until)
 
     def _send(self, plan: Plan, channel: ChannelName, address: str, content: Content) -> SendResult:
         channels = self.channels

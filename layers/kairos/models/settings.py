@@ -58,6 +58,10 @@ class LineChannel(Strict):
     """Answer the member's own LINE event (follow, postback, message) with a free reply
     when a journey's send is due at once; False: every LINE message is pushed."""
     reply_rate_per_second: float = Field(default=2000, gt=0)
+    monthly_limit_reached: Literal["fallback", "next_month"] = "fallback"
+    """When the month's LINE messages are used up (`monthly_limit`, or LINE's own 429):
+    `fallback` takes the step's next channel (else `quota_exceeded`); `next_month` keeps
+    the send and delivers it on LINE when the next month begins (after quiet hours)."""
 
 
 class EmailChannel(Strict):

@@ -40,7 +40,13 @@ from kairos.delivery.limiter import WALL_PACE, Pace, RateLimiter
 from kairos.delivery.menu_links import MenuLinker
 from kairos.delivery.multicast import Multicaster
 from kairos.delivery.planning import Planner
-from kairos.delivery.ports import DeliveryStorePort, LimitStorePort, Redelivery, ReplyTokens
+from kairos.delivery.ports import (
+    DeliveryStorePort,
+    LimitStorePort,
+    Redelivery,
+    ReplyTokens,
+    SendHolds,
+)
 from kairos.delivery.pushing import Pusher
 from kairos.delivery.recording import Recorder
 from kairos.delivery.replying import Replier
@@ -57,6 +63,7 @@ from kairos.store.deliveries import DeliveryStore
 from kairos.store.limits import LimitStore
 from kairos.store.redelivery import QueueRedelivery
 from kairos.store.reply_tokens import ReplyTokenStore
+from kairos.store.send_holds import SendHoldStore
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ def assemble(
     line_api: LineApi | None = None,
     months: MonthCounters | None = None,
     reply_tokens: ReplyTokens | None = None,
+    holds: SendHolds | None = None,
 ) -> SenderServices:
     """The sender from explicit parts. `limiter` makes each batch's rate limiter (the
     default draws on `limits` with the wall clock); `multicast_min` is the smallest group
@@ -125,7 +133,11 @@ def assemble(
     sender = Sender(
         planner=planner,
         pusher=Pusher(
-            dispatcher=dispatcher, claims=claims, replier=replier, concurrency=concurrency
+            dispatcher=dispatcher,
+            claims=claims,
+            replier=replier,
+            holds=holds,
+            concurrency=concurrency,
         ),
         multicaster=multicaster,
         recorder=Recorder(log=deliveries, counters=deliveries, months=months, zone=settings.zone),
@@ -205,6 +217,7 @@ def build(
         concurrency=concurrency,
         months=MonthCounterStore(config.table, dynamodb),
         reply_tokens=ReplyTokenStore(config.table, dynamodb),
+        holds=SendHoldStore(config.table, dynamodb),
         line_api=line_api
         or LineApi(
             HttpTransport(

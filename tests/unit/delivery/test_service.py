@@ -73,6 +73,7 @@ def world(
     settings: Settings | None = None,
     persistence: MemoryIdempotency | None = None,
     reply_tokens: MemoryReplyTokens | None = None,
+    holds: Any = None,
 ) -> World:
     deliveries, limits, line = MemoryDeliveries(), MemoryLimits(), FakeLineApi()
     redelivery, idempotency = MemoryRedelivery(), persistence or MemoryIdempotency()
@@ -87,6 +88,7 @@ def world(
         tracker=Tracker(b"tracking-key", "https://hooks.shop.example/t/"),
         clock=lambda: NOW,
         reply_tokens=reply_tokens,
+        holds=holds,
     )
     return World(deliveries, limits, redelivery, idempotency, line, services)
 
