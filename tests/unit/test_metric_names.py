@@ -23,7 +23,7 @@ from kairos.evaluator import stream
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("functions/*/*.py"), *(ROOT / "layers" / "kairos").rglob("*.py")]
-SENDER_SUMMARY = ("replayed", "limiter_draws")
+SENDER_SUMMARY = ("replayed", "limiter_draws", "replied", "reply_fell_back")
 """What the sender's batch summary adds to its statuses (kairos.delivery.service)."""
 
 
