@@ -120,6 +120,29 @@ def test_a_journey_shows_its_graph_counts_and_results(brand: Simulation) -> None
     assert days["2026-03-05"]["revenue"] == 2000
 
 
+def test_a_journey_shows_its_months_line_messages_and_lines_steps_unread(
+    brand: Simulation,
+) -> None:
+    # When a marketer opens the journey on 3/10 (this month) and asks for February
+    _, page = call(brand, "journeys/welcome")
+    _, february = call(brand, "journeys/welcome?month=2026-02")
+    # Then March has the six welcomes the sender counted, each billed (a push or a
+    # multicast) or free (a reply to the follow); February none
+    bill = page["month"]
+    assert bill["month"] == "2026-03"
+    assert bill["line_billed"] + bill["line_free"] == 6
+    assert (bill["email"], bill["sms"]) == (0, 0)
+    assert [p["plan"] for p in bill["plans"]] == ["light", "medium", "high"]
+    assert february["month"]["line_billed"] + february["month"]["line_free"] == 0
+    # And the LINE steps have no figures from LINE yet (nobody read them), other steps none
+    nodes = {n["id"]: n for n in page["graph"]["nodes"]}
+    for step in ("hello", "coupon"):
+        line = nodes[step]["line"]
+        assert line["read_at"] is None and line["line_opened"] is None
+        assert not line["line_opened_hidden"] and not line["line_clicked_hidden"]
+    assert nodes["rest"]["line"] is None and nodes["pick"]["line"] is None
+
+
 def test_members_waiting_at_a_step_page_with_their_wait(brand: Simulation) -> None:
     status, first = call(brand, "journeys/welcome/steps/rest/members?limit=3")
     assert status == 200
@@ -160,6 +183,7 @@ def test_segments_show_their_size_and_members(brand: Simulation) -> None:
         ("segments/nope", 404, "no segment nope"),
         ("journeys?from=2026-03-09&to=2026-03-01", 400, "is after"),
         ("journeys?from=March", 400, "is not a day"),
+        ("journeys/welcome?month=2026-3", 400, "is not a month"),
         ("journeys/welcome/steps/rest/members?cursor=garbage", 400, "cursor"),
         ("segments/everyone?limit=0", 400, "limit"),
     ],

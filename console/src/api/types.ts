@@ -374,6 +374,7 @@ export interface JourneyPage {
   revenue: Revenue;
   series: DayRow[];
   waiting_limit: number;
+  month: MonthBill;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
@@ -406,6 +407,7 @@ export interface GraphNode {
   label: string;
   detail: string;
   counts: NodeCounts;
+  line: StepLine | null;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
@@ -419,6 +421,25 @@ export interface NodeCounts {
   clicked: number;
   converted: number;
   waiting: number;
+}
+/**
+ * LINE's own figures of a step that sends on LINE: unique opens and clicks of the
+ * step's unit over LINE's last 14 days (`kairos stats --refresh-line-units` reads
+ * them; kairos.reports.line_units). LINE hides a figure under 20 people: then it is
+ * None and its `_hidden` flag true ("< 20"). Before the first read, `read_at` and
+ * every figure are None and nothing is hidden ("—").
+ *
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "StepLine".
+ */
+export interface StepLine {
+  line_opened: number | null;
+  line_opened_hidden: boolean;
+  line_clicked: number | null;
+  line_clicked_hidden: boolean;
+  from: string | null;
+  to: string | null;
+  read_at: string | null;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
@@ -490,6 +511,37 @@ export interface DayRow {
   completed: number;
   exited: number;
   conversion_rate: number | null;
+}
+/**
+ * The journey's messages in one month of the brand's zone (`?month=YYYY-MM`), as
+ * `kairos stats --cost` counts them (kairos.reports.cost), and what they would cost
+ * under each Taiwan LINE plan if they were the account's only billed messages.
+ *
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "MonthBill".
+ */
+export interface MonthBill {
+  month: string;
+  zone: string;
+  line_billed: number;
+  line_free: number;
+  email: number;
+  sms: number;
+  sms_segments: number;
+  billable_share: number | null;
+  plans: PlanPrice[];
+  prices_as_of: string;
+}
+/**
+ * This interface was referenced by `KairosConsoleApi`'s JSON-Schema
+ * via the `definition` "PlanPrice".
+ */
+export interface PlanPrice {
+  plan: string;
+  name: string;
+  fits: boolean;
+  ntd: number | null;
+  over_allowance: number;
 }
 /**
  * This interface was referenced by `KairosConsoleApi`'s JSON-Schema

@@ -54,6 +54,12 @@ export function num(value: number | null | undefined): string {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: 2 }).format(value);
 }
 
+/** New Taiwan dollars (a LINE plan's month): `NT$1,220`. */
+export function ntd(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  return `NT$${num(value)}`;
+}
+
 export function pct(value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";
   return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(

@@ -1,11 +1,45 @@
 // A journey's steps as layers (distance from the trigger), each step a box with its
-// counts and where it leads; a step box is a button: clicking it lists who waits there.
-import type { GraphEdge, GraphNode } from "../api/types";
-import { num } from "../lib/format";
+// counts, LINE's own opens and clicks at a LINE step, and where it leads; a step box is
+// a button: clicking it lists who waits there.
+import type { GraphEdge, GraphNode, StepLine } from "../api/types";
+import { day, num, time } from "../lib/format";
 import { type Key, t } from "../lib/i18n";
 
 const COUNTS = ["entered", "sent", "delivered", "opened", "clicked", "converted", "waiting"] as const;
 const MARKERS = new Set(["trigger", "end", "converted"]);
+
+/** A LINE figure: "< 20" where LINE hid it, "—" before it was read. */
+export function lineFigure(value: number | null, hidden: boolean): string {
+  if (hidden) return "< 20";
+  return num(value);
+}
+
+function LineFigures({ id, line }: { id: string; line: StepLine }) {
+  const read = line.read_at !== null;
+  const when = read
+    ? t("line.period", { from: day(line.from), to: day(line.to), read: time(line.read_at) })
+    : t("line.unread");
+  const hidden = line.line_opened_hidden || line.line_clicked_hidden;
+  return (
+    <div class="line-figures" data-testid={`step-line-${id}`} title={hidden ? `${when} · ${t("line.hidden")}` : when}>
+      <dl class="counts">
+        <div>
+          <dt>{t("line.opened")}</dt>
+          <dd>{lineFigure(line.line_opened, line.line_opened_hidden)}</dd>
+        </div>
+        <div>
+          <dt>{t("line.clicked")}</dt>
+          <dd>{lineFigure(line.line_clicked, line.line_clicked_hidden)}</dd>
+        </div>
+      </dl>
+      {read && (
+        <small class="muted">
+          {day(line.from)} – {day(line.to)}
+        </small>
+      )}
+    </div>
+  );
+}
 
 /** Nodes by layer: breadth first from the trigger(s), the rest after. */
 export function layers(nodes: GraphNode[], edges: GraphEdge[]): GraphNode[][] {
@@ -62,6 +96,7 @@ export function Diagram(props: {
                     ))}
                   </dl>
                 )}
+                {node.line && <LineFigures id={node.id} line={node.line} />}
                 {out.length > 0 && (
                   <ul class="edges">
                     {out.map((edge) => (

@@ -1,10 +1,11 @@
-// A journey (its own lazily loaded chunk): the diagram, every step with its counts;
-// clicking a step lists who waits there; then the funnel, holdout lift, A/B arms,
-// revenue and a chart per day.
+// A journey (its own lazily loaded chunk): the diagram, every step with its counts and,
+// at a LINE step, LINE's opens and clicks; clicking a step lists who waits there; then
+// this month's messages and their price on each LINE plan (another month on request),
+// the funnel, holdout lift, A/B arms, revenue and a chart per day.
 import { useState } from "preact/hooks";
 import type { JourneyPage as Page } from "../api/types";
 import { get, seg } from "../lib/api";
-import { num, pct } from "../lib/format";
+import { day, ntd, num, pct } from "../lib/format";
 import { type Key, t } from "../lib/i18n";
 import { Show, useLoad } from "../lib/ui";
 import { DayChart } from "./DayChart";
@@ -15,7 +16,11 @@ import { StepMembers } from "./StepMembers";
 export function JourneyPage({ id }: { id: string }) {
   const [period, setPeriod] = usePeriod();
   const [step, setStep] = useState<string | null>(null);
-  const page = useLoad(() => get<Page>(`journeys/${seg(id)}`, period), [id, period.from, period.to]);
+  const [month, setMonth] = useState("");
+  const page = useLoad(
+    () => get<Page>(`journeys/${seg(id)}`, { ...period, month }),
+    [id, period.from, period.to, month],
+  );
   return (
     <Show loaded={page}>
       {(data) => (
@@ -38,6 +43,7 @@ export function JourneyPage({ id }: { id: string }) {
             <Diagram graph={data.graph} selected={step} onSelect={setStep} />
           </section>
           {step && <StepMembers key={step} journey={id} step={step} />}
+          <Month bill={data.month} chosen={month} onChange={setMonth} />
           <div class="grid">
             <Figures title={t("journey.funnel")} testid="journey-funnel" prefix="funnel" values={data.funnel} />
             <Figures title={t("journey.holdout")} testid="journey-holdout" prefix="holdout" values={data.holdout} />
@@ -109,6 +115,65 @@ function Arms({ arms }: { arms: Page["arms"] }) {
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+function Month(props: { bill: Page["month"]; chosen: string; onChange: (month: string) => void }) {
+  const { bill } = props;
+  const figures: [Key, string][] = [
+    ["month.line_billed", num(bill.line_billed)],
+    ["month.line_free", num(bill.line_free)],
+    ["month.email", num(bill.email)],
+    ["month.sms", `${num(bill.sms)} (${num(bill.sms_segments)})`],
+  ];
+  return (
+    <section class="card" data-testid="journey-month">
+      <header class="title">
+        <h2>{props.chosen ? t("month.of", { month: bill.month }) : t("month.this")}</h2>
+        <label class="inline">
+          {t("month.pick")}
+          <input
+            type="month"
+            value={bill.month}
+            onChange={(event) => {
+              const value = (event.target as HTMLInputElement).value;
+              if (/^\d{4}-\d{2}$/.test(value)) props.onChange(value);
+            }}
+          />
+        </label>
+      </header>
+      <dl>
+        {figures.map(([key, value]) => (
+          <div key={key}>
+            <dt>{t(key)}</dt>
+            <dd data-testid={key.replace(".", "-")}>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <div class="scroll">
+        <table data-testid="journey-plans">
+          <thead>
+            <tr>
+              <th>{t("month.plan")}</th>
+              <th class="num">{t("month.price")}</th>
+              <th class="num">{t("month.over")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bill.plans.map((plan) => (
+              <tr key={plan.plan}>
+                <td>{plan.name}</td>
+                <td class="num">{plan.fits ? ntd(plan.ntd) : t("month.no_fit")}</td>
+                <td class="num">{num(plan.over_allowance)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted">
+        <small>{t("month.prices", { date: day(bill.prices_as_of) })}</small>
+      </p>
     </section>
   );
 }

@@ -10,7 +10,8 @@ Request costs (DynamoDB):
   + 1) and its hourly series over the period (as many again): 34 small Queries a
   journey
 - a journey: the same 34, plus a bounded COUNT per step where members wait (`wait`,
-  `wait_for`, `send`: at most WAITING_CAP members each, see journey_reads)
+  `wait_for`, `send`: at most WAITING_CAP members each, see journey_reads), and its
+  LINE figures and month (kairos.console.journey_line: one Query, one BatchGetItem)
 - a step's members: one Query of the journey index a page, one BatchGetItem of the
   page's profiles (names)
 """
@@ -23,6 +24,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kairos.console.journey_line import journey_month, line_figures
 from kairos.console.models_journeys import (
     Arm,
     DayRow,
@@ -164,6 +166,7 @@ def journey_page(
     journey = journey_of(services, journey_id)
     zone = services.settings.zone
     first, last = period(query, now, zone)
+    bill = journey_month(services, journey_id, query, now)
     engine, reads = engine_of(services), reads_of(services)
     counters = engine.counters(journey_id)
     waiting = {
@@ -172,6 +175,7 @@ def journey_page(
         if step.kind in WAITING_KINDS
     }
     graph = journey_graph(journey, counters, waiting)
+    line = line_figures(services, journey)
     totals = funnel(counters, journey)
     return JourneyPage(
         journey=_info(journey),
@@ -184,6 +188,7 @@ def journey_page(
                     label=n.label,
                     detail=n.detail,
                     counts=NodeCounts(**n.counts),
+                    line=line.get(n.id),
                 )
                 for n in graph.nodes
             ],
@@ -215,6 +220,7 @@ def journey_page(
             for row in series(engine, journey_id, first, last, zone)
         ],
         waiting_limit=WAITING_CAP,
+        month=bill,
     )
 
 

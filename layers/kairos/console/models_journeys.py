@@ -78,6 +78,29 @@ class NodeCounts(ConsoleModel):
     """Members at the step now (at most `waiting_limit`, see JourneyPage)."""
 
 
+class StepLine(ConsoleModel):
+    """LINE's own figures of a step that sends on LINE: unique opens and clicks of the
+    step's unit over LINE's last 14 days (`kairos stats --refresh-line-units` reads
+    them; kairos.reports.line_units). LINE hides a figure under 20 people: then it is
+    None and its `_hidden` flag true ("< 20"). Before the first read, `read_at` and
+    every figure are None and nothing is hidden ("—")."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_serialization_defaults_required=True, populate_by_name=True
+    )
+
+    line_opened: int | None
+    line_opened_hidden: bool
+    """True when LINE hid the opens (fewer than 20 people), False when counted or unread."""
+    line_clicked: int | None
+    line_clicked_hidden: bool
+    from_: date | None = Field(alias="from")
+    """The first of LINE's days read (UTC+9, as LINE counts), inclusive."""
+    to: date | None
+    read_at: AwareDatetime | None
+    """When Kairos read them (the brand's zone); None: never read."""
+
+
 class GraphNode(ConsoleModel):
     id: str
     """A step id, or `_start`, `_end`, `_converted`."""
@@ -88,6 +111,8 @@ class GraphNode(ConsoleModel):
     detail: str
     """What it does, in words (`send line: welcome`, `wait 3 days`)."""
     counts: NodeCounts
+    line: StepLine | None
+    """LINE's opens and clicks, at steps that may send on LINE (None elsewhere)."""
 
 
 class GraphEdge(ConsoleModel):
@@ -158,6 +183,41 @@ class DayRow(ConsoleModel):
     conversion_rate: float | None
 
 
+class PlanPrice(ConsoleModel):
+    plan: str
+    """`light`, `medium`, `high` (the price file's ids)."""
+    name: str
+    fits: bool
+    """False when the month's billed messages pass a plan that cannot send more (LINE
+    stops at its allowance): then `ntd` is None."""
+    ntd: float | None
+    """The month's price on this plan in NT$, tax included (fee + messages past the
+    allowance)."""
+    over_allowance: int
+
+
+class MonthBill(ConsoleModel):
+    """The journey's messages in one month of the brand's zone (`?month=YYYY-MM`), as
+    `kairos stats --cost` counts them (kairos.reports.cost), and what they would cost
+    under each Taiwan LINE plan if they were the account's only billed messages."""
+
+    month: str
+    """`YYYY-MM`."""
+    zone: str
+    line_billed: int
+    """LINE pushes and multicasts, once per recipient: LINE bills these."""
+    line_free: int
+    """LINE replies (the member's own event's reply token): free."""
+    email: int
+    sms: int
+    sms_segments: int
+    billable_share: float | None
+    """`line_billed` / all LINE messages (None without any)."""
+    plans: list[PlanPrice]
+    prices_as_of: date
+    """The date of the price file the plans come from."""
+
+
 class JourneyPage(ConsoleModel):
     journey: JourneyInfo
     period: Period
@@ -170,6 +230,7 @@ class JourneyPage(ConsoleModel):
     waiting_limit: int
     """A step's `waiting` is counted up to this many members (a bounded read); more
     shows as this number, and the step's members list pages through them all."""
+    month: MonthBill
 
 
 # ---- GET journeys/{id}/steps/{step}/members ----------------------------------------
