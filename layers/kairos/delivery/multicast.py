@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kairos.clock import utc
 from kairos.delivery import recording
 from kairos.delivery.channels.base import LineSender
 from kairos.delivery.channels.line_answers import retry_key
@@ -38,11 +39,15 @@ MULTICAST_MAX = 500
 """LINE's limit of recipients per multicast."""
 
 
-def group(plans: Iterable[Plan], *, min_size: int) -> dict[str, list[Plan]]:
+def group(plans: Iterable[Plan], *, min_size: int, replies: bool = False) -> dict[str, list[Plan]]:
     """Identical LINE messages to several members → groups of ≤ MULTICAST_MAX (sets
-    each member's `plan.group`)."""
+    each member's `plan.group`). With `replies`, a send offered a reply token still
+    young stays out: its reply is free, a multicast is billed."""
     by_message: dict[str, list[Plan]] = defaultdict(list)
     for plan in plans:
+        offer = plan.request.reply
+        if replies and offer is not None and utc(plan.now) < utc(offer.by):
+            continue
         first = plan.first
         if first is not None and first[0] == "line" and isinstance(plan.content, LineContent):
             by_message[plan.content.group_key()].append(plan)

@@ -168,7 +168,11 @@ class Sender:
         now = utc(now)
         planned = self.planner.plan(requests, now)
         groups = (
-            multicast.group(planned.plans.values(), min_size=self.multicast_min)
+            multicast.group(
+                planned.plans.values(),
+                min_size=self.multicast_min,
+                replies=self.pusher.replier is not None,
+            )
             if self.multicaster is not None
             else {}
         )

@@ -195,3 +195,25 @@ def test_a_capped_send_offered_a_token_is_capped_not_replied() -> None:
     assert [c.endpoint for c in w.line.calls] == ["push"]
     assert w.deliveries.records[send.delivery_id].status == "capped"
     assert tokens.taken == {}
+
+
+def test_identical_welcomes_offered_tokens_are_replies_not_one_billed_multicast() -> None:
+    # Given two new friends whose follows arrived in one webhook body: identical welcomes
+    w, _ = replying()
+    sends = [offered(w, w.member(m), w.line.issue(f"U-{m}"), template="news") for m in ("m1", "m2")]
+    w.send(*sends)
+    # Then each is its member's free reply; a multicast would have billed both
+    assert sorted((c.endpoint, c.to[0]) for c in w.line.calls) == [
+        ("reply", "U-m1"), ("reply", "U-m2"),
+    ]  # fmt: skip
+
+
+def test_identical_sends_with_expired_tokens_still_share_a_multicast() -> None:
+    w, _ = replying()
+    late = NOW - timedelta(seconds=1)
+    sends = [
+        offered(w, w.member(m), w.line.issue(f"U-{m}"), template="news", by=late)
+        for m in ("m1", "m2")
+    ]
+    w.send(*sends)
+    assert [(c.endpoint, sorted(c.to)) for c in w.line.calls] == [("multicast", ["U-m1", "U-m2"])]
