@@ -16,22 +16,22 @@ next_month` such a send is kept for the next month instead (`next_month_start`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from datetime import time as time_of_day
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kairos.delivery.ports import MonthlyQuota
+from kairos.engine.timing import add_months, wall_clock
 
 
 def month_of(now: datetime, zone: ZoneInfo) -> str:
     return now.astimezone(zone).strftime("%Y-%m")
 
 
-def next_month_start(now: datetime, zone: ZoneInfo, at: time_of_day) -> datetime:
-    """The first day of the month after `now`'s (in the brand's zone) at `at` local time."""
-    local = now.astimezone(zone)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    return datetime.combine(date(year, month, 1), at, tzinfo=zone)
+def next_month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight on the first of the month after `now`'s, in the brand's zone (the start
+    of LINE's next quota month, `month_of`)."""
+    first = add_months(now.astimezone(zone).date().replace(day=1), 1)
+    return wall_clock(first, 0, 0, zone)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ after LINE accepted but before the claim was completed is answered 409 and sends
 
 from __future__ import annotations
 
-from datetime import time
-
 from kairos.delivery import recording
 from kairos.delivery.channels.base import Channels, Envelope, SendResult
 from kairos.delivery.channels.line_answers import retry_key
@@ -26,6 +24,7 @@ from kairos.delivery.model import ChannelName, MonthlyLimit, Outcome, Rejected, 
 from kairos.delivery.planning import Plan, Planner
 from kairos.delivery.quota import LineAllowance, next_month_start
 from kairos.delivery.templates import Content, EmailContent, LineContent, SmsContent
+from kairos.engine.timing import defer_for_quiet_hours
 
 
 class Dispatcher:
@@ -102,11 +101,12 @@ class Dispatcher:
         return recording.outcome(plan, "unreachable", reason=plan.route.reason())
 
     def _held(self, plan: Plan) -> Outcome:
-        """Kept for LINE's next month: the first of it, once quiet hours are over."""
+        """Kept for LINE's next month: its first moment, after quiet hours unless the
+        send is transactional (the engine's rule for sends)."""
         settings = self.planner.settings
-        quiet = settings.quiet_hours
-        at = time.fromisoformat(quiet.end) if quiet is not None else time(0, 0)
-        until = next_month_start(plan.now, settings.zone, at)
+        until = next_month_start(plan.now, settings.zone)
+        if not plan.request.transactional:
+            until = defer_for_quiet_hours(until, settings.quiet_hours, settings.zone)
         reason = f"LINE monthly limit: kept for {until.astimezone(settings.zone):%Y-%m}"
         return recording.outcome(plan, "deferred", channel="line", reason=reason, held_until=until)
 

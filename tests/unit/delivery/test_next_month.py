@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from kairos.delivery.model import MonthlyLimit
 from kairos.models.send_request import SendRequest
 from kairos.models.settings import Settings
 from tests.unit.delivery.test_service import request, world
@@ -56,3 +57,16 @@ def test_a_hold_that_cannot_be_written_returns_the_message_to_the_queue() -> Non
     send = request(w.member("m1"))
     assert w.failed(w.send(send)) == [f"m-{send.delivery_id}"]
     assert w.line.calls == []
+
+
+def test_a_transactional_send_line_refuses_for_the_month_goes_at_its_first_moment() -> None:
+    # Given quiet hours, and LINE answering its monthly limit to a transactional send
+    holds = Holds()
+    quiet = Settings.model_validate(
+        {**settings().model_dump(by_alias=True), "quiet_hours": {"start": "21:00", "end": "09:00"}}
+    )
+    w = world(quiet, holds=holds)
+    w.line.failures.append(MonthlyLimit("LINE monthly limit reached"))
+    w.send(request(w.member("m1"), transactional=True))
+    # Then it is kept for midnight on the first: quiet hours do not hold a receipt back
+    assert [until for _, until in holds.kept] == [datetime(2026, 4, 1, tzinfo=TAIPEI)]
