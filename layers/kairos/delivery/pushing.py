@@ -167,10 +167,12 @@ class Pusher:
         """Replies for the sends offered a token; the plans left to push (those gated
         already mapped to why their reply fell back)."""
         assert self.replier is not None
-        offered = [p for p in claimed if self.replier.offered(p)]
+        offered: list[Plan] = []
+        rest: list[Plan] = []
+        for plan in claimed:
+            (offered if self.replier.offered(plan) else rest).append(plan)
         if not offered:
             return claimed, {}
-        rest = [p for p in claimed if not self.replier.offered(p)]
         try:
             replies = self.replier.run(offered, limiter)
         except Exception as exc:  # the token store or LINE failed oddly: retry them all

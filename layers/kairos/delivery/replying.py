@@ -168,11 +168,10 @@ class Replier:
         route = plan.route
         if route is None or not route.usable or route.usable[0][0] != "line":
             return None
-        if plan.first is not None and plan.first[0] == "line":
-            if isinstance(plan.content, LineContent):
-                return plan.content
-            if plan.render_error is not None:
-                return plan.render_error
+        # Rendered already when LINE is the plan's first channel (a failure to render
+        # it was the gate's); rendered here when the month's allowance put email first.
+        if isinstance(plan.content, LineContent):
+            return plan.content
         try:
             content = self.dispatcher.planner.render(plan, "line")
         except RenderError as exc:
