@@ -32,7 +32,7 @@ from kairos.ingest.line_models import (
     UnfollowEvent,
     read_event,
 )
-from kairos.models.events import CanonicalEvent, MemberRef
+from kairos.models.events import CanonicalEvent, MemberRef, is_reply_token
 
 
 @dataclass
@@ -60,9 +60,7 @@ def _canonical(event: LineEvent) -> tuple[str, dict[str, Any]] | None:
 def _usable_token(token: str | None) -> str | None:
     """The event's reply token, if it looks like one: a strange token costs the event a
     free reply (it is pushed), never the event itself."""
-    if not token or len(token) > 256 or not token.isprintable():
-        return None
-    return token
+    return token if token and is_reply_token(token) else None
 
 
 def _event_id(event: LineEvent, raw: dict[str, Any]) -> str:

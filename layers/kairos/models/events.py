@@ -87,6 +87,14 @@ def phone_number(value: str) -> str:
     return compact
 
 
+REPLY_TOKEN_MAX = 256
+
+
+def is_reply_token(value: str) -> bool:
+    """Whether `value` can be LINE's reply token (short printable text)."""
+    return 0 < len(value) <= REPLY_TOKEN_MAX and value.isprintable()
+
+
 def printable(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
@@ -262,7 +270,7 @@ class CanonicalEvent(BaseModel):
     time: IsoTime
     member: MemberRef
     data: dict[str, Any] = Field(default_factory=dict)
-    reply_token: str | None = Field(default=None, min_length=1, max_length=256)
+    reply_token: str | None = None
     """LINE's `replyToken` of the member's own event (`line.*` types): lets a journey
     answer it with a free reply instead of a push (docs/events.md, "Reply tokens")."""
 
@@ -282,8 +290,10 @@ class CanonicalEvent(BaseModel):
     @field_validator("reply_token")
     @classmethod
     def _reply_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.isprintable():
-            raise ValueError("a reply token is printable text, as LINE gives it")
+        if value is not None and not is_reply_token(value):
+            raise ValueError(
+                f"a reply token is 1 to {REPLY_TOKEN_MAX} printable characters, as LINE gives it"
+            )
         return value
 
     @field_validator("type")
