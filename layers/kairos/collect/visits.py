@@ -16,8 +16,6 @@ visit's single history entry. Cost: 2 DynamoDB requests a request, whatever its 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +25,7 @@ from typing import Any, Protocol
 from kairos.clock import iso
 from kairos.ingest.browse import apply_browse, visit_of
 from kairos.ingest.collect import BrowseEvent, CollectBatch
-from kairos.ingest.identity import new_member_id
+from kairos.ingest.identity import keyed_id, new_member_id
 from kairos.ingest.ports import Identifier
 from kairos.ingest.proofs import (
     BadProof,
@@ -97,8 +95,7 @@ class Collected:
 
 
 def visitor_member_id(visitor: str, key: bytes) -> str:
-    digest = hmac.new(key, f"{VISITOR}:{visitor}".encode(), hashlib.sha256).hexdigest()
-    return f"v-{digest[:20]}"
+    return keyed_id("v", f"{VISITOR}:{visitor}", key)
 
 
 @dataclass(frozen=True)

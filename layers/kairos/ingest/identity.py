@@ -44,9 +44,13 @@ def new_member_id(identifiers: dict[str, str], key: bytes) -> str:
     if not key:
         raise ValueError("member ids need a non-empty member_id_key")
     kind = next(k for k in IDENTIFIER_KINDS if k in identifiers)
-    message = f"{kind}:{identifiers[kind]}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).hexdigest()
-    return f"m-{digest[:20]}"
+    return keyed_id("m", f"{kind}:{identifiers[kind]}", key)
+
+
+def keyed_id(prefix: str, message: str, key: bytes) -> str:
+    """`<prefix>-` and 20 hex digits of HMAC-SHA256(key, message): the member ids Kairos
+    makes (known members `m-`, website visitors `v-`)."""
+    return f"{prefix}-{hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:20]}"
 
 
 @dataclass(frozen=True)
