@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 import yaml
 
 from kairos.project import load_project
-from kairos_dev.local.simulator import Delivery, simulate
+from kairos_dev.local.simulator import Delivery, Simulation, load_inputs, simulate
 
 TZ_OFFSET = "+08:00"
 
@@ -206,6 +207,27 @@ class BrandProject:
             spec["sms"] = {"text": sms}
         (self.root / "templates" / f"{id}.yaml").write_text(_text(spec), encoding="utf-8")
         return self
+
+    @contextmanager
+    def running(
+        self, events: Iterable[Mapping[str, Any]], until: str, backend: str = "memory"
+    ) -> Iterator[Simulation]:
+        """The simulation after these events ran until `until` (its store and fakes
+        still up to look at); the process environment is as before once it stops."""
+        events_file = self.root.parent / "events.jsonl"
+        lines = [json.dumps(dict(e), ensure_ascii=False) for e in events]
+        events_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        end = datetime.fromisoformat(at(until))
+        loaded, start = load_inputs(events_file, end)
+        saved = dict(os.environ)
+        simulation = Simulation.start(str(self.root), start, backend)
+        try:
+            simulation.run(loaded, end)
+            yield simulation
+        finally:
+            simulation.stop()
+            os.environ.clear()
+            os.environ.update(saved)
 
     def simulate(self, events: Iterable[Mapping[str, Any]], until: str) -> Outcome:
         events_file = self.root.parent / "events.jsonl"

@@ -4,15 +4,11 @@ prices the month under each Taiwan plan."""
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import datetime
 from pathlib import Path
 
 from kairos.reports.cost import month_bill
 from kairos.store.costs import MonthCounterStore
-from kairos_dev.local.simulator import Simulation, load_inputs
-from tests.e2e.journey_builder import BrandProject, at, follow
+from tests.e2e.journey_builder import BrandProject, follow
 
 
 def test_a_months_sends_are_counted_per_journey_and_priced(tmp_path: Path) -> None:
@@ -31,24 +27,13 @@ def test_a_months_sends_are_counted_per_journey_and_priced(tmp_path: Path) -> No
     """)
     events = [follow(f"U-{i}", "2026-03-31T10:00") for i in range(3)]
     events += [follow(f"U-{i}", "2026-04-01T00:30") for i in range(3, 5)]
-    events_file = tmp_path / "events.jsonl"
-    events_file.write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
-    end = datetime.fromisoformat(at("2026-04-02"))
-    loaded, start = load_inputs(events_file, end)
-    saved = dict(os.environ)
-    simulation = Simulation.start(str(project.root), start)
-    try:
-        # When the days run
-        simulation.run(loaded, end)
+    # When the days run
+    with project.running(events, until="2026-04-02") as simulation:
         store = MonthCounterStore(
             simulation.stack.tables["main"], simulation.stack.client("dynamodb")
         )
         march = store.month(["welcome"], "2026-03")
         april = store.month(["welcome"], "2026-04")
-    finally:
-        simulation.stop()
-        os.environ.clear()
-        os.environ.update(saved)
     # Then each month has its own billed pushes and free replies, and the bill prices them
     assert march == {"welcome": {"line_billed": 3, "line_free": 3}}
     assert april == {"welcome": {"line_billed": 2, "line_free": 2}}

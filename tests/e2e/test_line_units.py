@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from kairos.wiring.evaluator import build
 from kairos_dev.cli import main
 from kairos_dev.local.functions import LambdaContext, load_function
 from kairos_dev.local.line_inprocess import InProcessApi
-from kairos_dev.local.simulator import Simulation, load_inputs
+from kairos_dev.local.simulator import Simulation
 from tests.e2e.journey_builder import DEFAULT_SETTINGS, BrandProject, at, follow
 
 STATISTICS = "GET /v2/bot/insight/message/event/aggregation"
@@ -60,14 +59,8 @@ def test_opens_and_clicks_per_step_with_lines_small_counts_hidden(tmp_path: Path
     # Given a welcome and a follow-up a day later, 40 friends and 10 of them tagged
     project = welcome_project(tmp_path)
     events = [follow(f"U-{i:02d}", "2026-03-02T10:00") for i in range(40)]
-    events_file = tmp_path / "events.jsonl"
-    events_file.write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
     end = datetime.fromisoformat(at("2026-03-04"))
-    loaded, start = load_inputs(events_file, end)
-    saved = dict(os.environ)
-    simulation = Simulation.start(str(project.root), start)
-    try:
-        simulation.run(loaded, end)
+    with project.running(events, until="2026-03-04") as simulation:
         fake = simulation._fake_line
         assert fake is not None
         # Then every message named its step's unit
@@ -82,10 +75,6 @@ def test_opens_and_clicks_per_step_with_lines_small_counts_hidden(tmp_path: Path
         done = refresh(api, store, steps, end)
         assert len(done.read) == 2 == api.requests and done.failed == []
         kept = store.unit_stats("welcome")
-    finally:
-        simulation.stop()
-        os.environ.clear()
-        os.environ.update(saved)
     # Then each step has LINE's unique opens (24 of 40 in the fake), clicks hidden (4)
     assert steps == [("welcome", "again"), ("welcome", "hello")]
     assert kept["hello"]["opened"] == 24 and kept["hello"]["clicked"] is None
@@ -103,19 +92,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulation]:
     root = tmp_path_factory.mktemp("line-units")
     project = welcome_project(root)
     events = [follow(f"U-{i:02d}", "2026-03-02T10:00") for i in range(40)]
-    events_file = root / "events.jsonl"
-    events_file.write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
-    end = datetime.fromisoformat(at("2026-03-04"))
-    loaded, start = load_inputs(events_file, end)
-    saved = dict(os.environ)
-    simulation = Simulation.start(str(project.root), start, backend="emulator")
-    try:
-        simulation.run(loaded, end)
+    with project.running(events, until="2026-03-04", backend="emulator") as simulation:
         yield simulation
-    finally:
-        simulation.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def daily_event(time: str) -> dict[str, Any]:
