@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 UNTIL = datetime.fromisoformat("2027-01-01T00:00:00+08:00")
 SEARCH = "陳"
+LAST_MONTH = "2026-12"
 """A name prefix the example brand's members share."""
 NOTE = "來電詢問雙人床墊的保固，週五回電"
 IMPORT_SAMPLE = (
@@ -99,15 +101,12 @@ def take(out: Path) -> None:
             page.get_by_role("dialog").wait_for()
             _shoot(page, out, "member-erase", full_page=False)
             page.keyboard.press("Escape")
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.reload()
-            page.get_by_test_id("member-history").wait_for()
-            _shoot(page, out, "member-phone")
-            page.set_viewport_size({"width": 1280, "height": 800})
+            _phone(page, out, "member-phone", "member-history")
             go(page, url, "#/journeys")
             _shoot(page, out, "journeys")
             go(page, url, "#/journeys/winback-dormant")
             page.get_by_test_id("journey-diagram").wait_for()
+            _last_month_with_sends(page)
             _shoot(page, out, "journey")
             go(page, url, "#/segments")
             _shoot(page, out, "segments")
@@ -141,17 +140,36 @@ def take(out: Path) -> None:
             page.goto(member_url)
             page.get_by_test_id("member-history").wait_for()
             _shoot(page, out, "member-zh")
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.reload()
-            page.get_by_test_id("member-history").wait_for()
-            _shoot(page, out, "member-phone-zh")
-            page.set_viewport_size({"width": 1280, "height": 800})
+            _phone(page, out, "member-phone-zh", "member-history")
             go(page, url, "#/journeys/winback-dormant")
             page.get_by_test_id("journey-diagram").wait_for()
+            _last_month_with_sends(page)
             _shoot(page, out, "journey-zh")
+            _phone(page, out, "journey-phone-zh", "journey-diagram", _last_month_with_sends)
             context.close()
     finally:
         runtime.stop()
+
+
+def _phone(
+    page: Any, out: Path, name: str, ready: str, again: Callable[[Any], None] | None = None
+) -> None:
+    """The page in a phone's window (then back to the desktop's); `again` redoes what
+    the reload forgot."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.get_by_test_id(ready).wait_for()
+    if again is not None:
+        again(page)
+    _shoot(page, out, name)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def _last_month_with_sends(page: Any) -> None:
+    """The journey's bill for December: the console's "now" is the end of the simulated
+    year, whose own month (January) has nothing sent yet."""
+    page.get_by_test_id("journey-month").locator("input[type=month]").fill(LAST_MONTH)
+    page.get_by_test_id("journey-month").get_by_text(LAST_MONTH).first.wait_for()
 
 
 def main(argv: list[str] | None = None) -> int:
