@@ -1,5 +1,6 @@
 """A send kept for LINE's next month (kairos.store.send_holds) is a due timer the
-evaluator's tick finds in its hour, the same on both backends; keeping it twice keeps one."""
+evaluator's tick finds in its hour, and the member's partition names it, the same on
+both backends; keeping it twice keeps one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from kairos.engine.effects import Send
 from kairos.models.send_request import SendRequest
+from kairos.store import keys
 from kairos.store.send_holds import SendHoldStore
 from kairos.store.timers import DueIndex
 from tests.contract.conftest import START, Side
@@ -29,3 +31,16 @@ def test_a_kept_send_is_due_at_the_month_start_once(side: Side) -> None:
     [effect] = found[0].timer.payload["effects"]
     assert Send.model_validate(effect).request == request
     assert index.due(buckets[-1], until - timedelta(minutes=1)) == []
+    # The member's partition names it, so erasing the member cancels it (members.erase)
+    ref = (
+        side.client("dynamodb")
+        .get_item(
+            TableName=side.table,
+            Key={
+                "pk": {"S": keys.member_pk("m1")},
+                "sk": {"S": keys.timer_ref_sk(found[0].timer.timer_id)},
+            },
+        )
+        .get("Item")
+    )
+    assert ref is not None and ref["kind"] == {"S": "effects"}

@@ -2,8 +2,10 @@
 evaluator's `effects` kind (kairos.evaluator.timer_kinds) — at its time the tick
 replays the effect, a `Send` of the request, which puts it back on its channel queue.
 The timer id is deterministic (`effects:month:<delivery id>:<iso time>`), so keeping
-the same send twice keeps one timer. One TransactWriteItems: the timer and its day's
-directory entry (keys.py: due timer, due directory)."""
+the same send twice keeps one timer. Written as the engine writes its timers
+(`CommitItems`, one TransactWriteItems): the timer, its day's directory entry and the
+member's reference to it, so an erasure cancels it with the member's other timers
+(keys.py: due timer, due directory, timer reference)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from typing import Any
 from kairos.clock import iso, utc
 from kairos.engine.effects import Send
 from kairos.models.send_request import SendRequest
-from kairos.store.records import Timer
+from kairos.store.commit_items import CommitItems
+from kairos.store.records import Commit, Timer
 from kairos.store.timers import DueIndex
 
 EFFECTS_KIND = "effects"
@@ -24,6 +27,8 @@ class SendHoldStore:
     def __init__(self, table: str, client: Any, due_shards: int = 4) -> None:
         self.client = client
         self.due = DueIndex(table, client, shards=due_shards)
+        # Timeline entries are not written here: their retention does not matter.
+        self.items = CommitItems(table, self.due, timeline_ttl_days=0)
 
     def hold(self, request: SendRequest, until: datetime) -> None:
         key = f"month:{request.delivery_id}"
@@ -33,8 +38,8 @@ class SendHoldStore:
             kind=EFFECTS_KIND,
             member_id=request.member_id,
             payload={"effects": [Send(request=request).model_dump(mode="json")], "key": key},
+            referenced=True,
         )
-        bucket = self.due.locate(timer).pk.split("#")[1]
-        items = [self.due.put_request(timer), *self.due.directory_requests({bucket})]
+        items = self.items.items(Commit(timers=[timer]))
         self.client.transact_write_items(TransactItems=items)
         self.due.committed(items)
